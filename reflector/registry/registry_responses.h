@@ -1,0 +1,35 @@
+// Parsers for the bodies and headers a registry answers with, used by HttpRegistryClient and
+// exposed for unit tests and the registry_response_fuzz target. They never throw and never
+// abort, whatever the input; defined in http_registry_client.cc.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace imgauto::reflector::registry::internal {
+
+// Parses one page of GET /v2/<repo>/tags/list: {"tags":[…]}; a missing or null "tags" is an
+// empty page. Malformed JSON, a non-object, a non-array "tags" or a non-string entry is
+// kTransient "invalid tag list response from <registry>: <what>".
+Result<std::vector<std::string>> ParseTagPage(const std::string& body,
+                                              const std::string& registry);
+
+// Returns the first non-empty string of "access_token" or "token" from a token server's JSON
+// answer; otherwise kTransient "invalid token response from <url>: no token" (url redacted).
+Result<std::string> ParseTokenResponse(const std::string& body, const std::string& url);
+
+// Summarises a distribution error body: "CODE: message[; detail]" per entry joined by "; ",
+// or a one-line excerpt of at most 256 bytes (control characters blanked). "" for "".
+std::string RegistryErrorDetail(const std::string& body);
+
+// Parses Retry-After as delta-seconds (capped at 999999999) or an IMF-fixdate
+// ("Sun, 06 Nov 1994 08:49:37 GMT", never negative relative to `now`); nullopt otherwise.
+std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
+                                                    std::chrono::system_clock::time_point now);
+
+}  // namespace imgauto::reflector::registry::internal
