@@ -7,6 +7,7 @@
 #include "cmd/policy_command.h"
 #include "cmd/scan_command.h"
 #include "cmd/setters_command.h"
+#include "cmd/run_command.h"
 #include "cmd/template_command.h"
 #include "core/redact.h"
 
@@ -111,7 +112,8 @@ void AddGlobalFlags(FlagSet& flags) {
 }
 
 std::vector<Command> BuiltinCommands() {
-  return {PolicyCommand(), ScanCommand(), DigestCommand(), SettersCommand(), TemplateCommand()};
+  return {PolicyCommand(),  ScanCommand(),     DigestCommand(),
+          SettersCommand(), TemplateCommand(), RunCommand()};
 }
 
 int Fail(std::ostream& err, std::string_view message, int code) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The imgauto demo: a real local registry (Debian's docker-registry) with a few example tags,
-# then `imgauto scan`, `imgauto policy` and `imgauto digest` choosing and pinning a tag.
+# then `imgauto scan`, `imgauto policy` and `imgauto digest` choosing and pinning a tag, then the
+# whole loop in standalone mode: a local git server (lighttpd + git http-backend) holding a
+# docker-compose repo, `imgauto run --once` committing the update, a new tag, another commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMGAUTO=${IMGAUTO:-build/dev/cmd/imgauto}
@@ -8,7 +10,11 @@ WORK=$(mktemp -d /tmp/imgauto-demo.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 REG="127.0.0.1:$PORT"
 
-cleanup() { [ -n "${REG_PID:-}" ] && kill "$REG_PID" 2>/dev/null; rm -rf "$WORK"; }
+cleanup() {
+  [ -n "${REG_PID:-}" ] && kill "$REG_PID" 2>/dev/null
+  [ -n "${GIT_PID:-}" ] && kill "$GIT_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -48,4 +54,98 @@ run "$IMGAUTO" policy --policy examples/demo/main-branch-policy.yaml --tags "$WO
 step "Pinning the selected tag to its digest"
 run "$IMGAUTO" digest "$REG/demo/app:v1.1.1" --insecure
 
-step "Done. The registry is stopped and $WORK removed on exit."
+step "Starting a local git server (lighttpd + git http-backend) with a docker-compose repo"
+GPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/git" "$WORK/seed" "$WORK/manifests"
+git init -q --bare -b main "$WORK/git/fleet.git"
+git -C "$WORK/git/fleet.git" config http.receivepack true
+cat > "$WORK/seed/docker-compose.yml" <<YAML
+services:
+  app:
+    image: $REG/demo/app:v1.0.0 # {"\$imagepolicy": "flux-system:app"}
+    restart: unless-stopped
+    ports: ["8080:8080"]
+YAML
+git -C "$WORK/seed" init -q -b main
+git -C "$WORK/seed" add -A
+git -C "$WORK/seed" -c user.name=demo -c user.email=demo@example.com commit -q -m "app on v1.0.0"
+git -C "$WORK/seed" push -q "$WORK/git/fleet.git" main
+cat > "$WORK/lighttpd.conf" <<CONF
+server.document-root = "$WORK/git"
+server.bind = "127.0.0.1"
+server.port = $GPORT
+server.errorlog = "$WORK/lighttpd.log"
+server.modules = ("mod_alias", "mod_setenv", "mod_cgi")
+alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
+\$HTTP["url"] =~ "^/git" {
+  cgi.assign = ("" => "")
+  setenv.set-environment = ("GIT_PROJECT_ROOT" => "$WORK/git", "GIT_HTTP_EXPORT_ALL" => "1")
+}
+CONF
+lighttpd -D -f "$WORK/lighttpd.conf" &
+GIT_PID=$!
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$GPORT/git/fleet.git/info/refs?service=git-upload-pack" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "  http://127.0.0.1:$GPORT/git/fleet.git"
+
+step "The manifests imgauto runs from (the same YAML a Flux cluster would hold)"
+cat > "$WORK/manifests/image.yaml" <<YAML
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata: {name: app, namespace: flux-system}
+spec:
+  image: $REG/demo/app
+  interval: 1m
+  insecure: true
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: {name: app, namespace: flux-system}
+spec:
+  imageRepositoryRef: {name: app}
+  policy:
+    semver: {range: ">=1.0.0"}
+YAML
+cat > "$WORK/manifests/automation.yaml" <<YAML
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: fleet, namespace: flux-system}
+spec:
+  interval: 1m
+  url: http://127.0.0.1:$GPORT/git/fleet.git
+  ref: {branch: main}
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata: {name: fleet, namespace: flux-system}
+spec:
+  interval: 1m
+  sourceRef: {kind: GitRepository, name: fleet}
+  git:
+    commit:
+      author: {name: imgauto, email: imgauto@example.com}
+      messageTemplate: |-
+        Update images
+        {{ range .Changed.Changes }}
+        - {{ .OldValue }} -> {{ .NewValue }}{{ end }}
+    push: {branch: main}
+  update: {path: ./, strategy: Setters}
+YAML
+cat "$WORK/manifests/image.yaml" "$WORK/manifests/automation.yaml"
+
+step "imgauto run --once: scan, select, update docker-compose.yml, commit, push"
+run "$IMGAUTO" run --manifests "$WORK/manifests" --state-dir "$WORK/run-state" --once
+run git -C "$WORK/git/fleet.git" log -1 --stat --format='%h %an%n%n%B' main
+run git -C "$WORK/git/fleet.git" show main:docker-compose.yml
+
+step "A new release is pushed to the registry"
+printf '  %-26s %s\n' v1.3.0 "$(scripts/registry-push.sh "http://$REG" demo/app v1.3.0)"
+
+step "imgauto run --once again: the new tag becomes a new commit"
+run "$IMGAUTO" run --manifests "$WORK/manifests" --state-dir "$WORK/run-state" --once
+run git -C "$WORK/git/fleet.git" log --oneline main
+run git -C "$WORK/git/fleet.git" show main:docker-compose.yml
+echo
+echo "Status files (what 'kubectl get -o yaml' would show):"
+run cat "$WORK/run-state/status/imageupdateautomation/flux-system/fleet.yaml"
+
+step "Done. The registry and git server are stopped and $WORK removed on exit."

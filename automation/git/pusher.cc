@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "automation/git/cli_pusher.h"
 #include "automation/git/credentials.h"
 #include "automation/git/git_call.h"
 #include "automation/git/git_ptr.h"
@@ -57,27 +58,31 @@ Result<void> PushOne(RemoteConnection& conn, const std::string& refspec) {
 }  // namespace
 
 Result<void> Push(Workspace& workspace, const PushRequest& request) {
-  if (!request.options.empty()) {
-    return Error(ErrorKind::kInvalidSpec,
-                 "git push options are not supported by this build (libgit2 < 1.8)");
-  }
   if (request.branch.empty()) {
     return Error(ErrorKind::kInvalidSpec, "push branch is empty");
   }
   std::string prefix = request.force ? "+" : "";
-  RemoteConnection conn(workspace.repo(), workspace.url(), workspace.credentials());
   std::string ref = "refs/heads/" + request.branch;
-  if (Result<void> ok = PushOne(conn, prefix + ref + ":" + ref); !ok) {
-    return ok;
-  }
+  std::vector<std::string> refspecs = {prefix + ref + ":" + ref};
   if (!request.refspec.empty()) {
     std::string spec = request.refspec;
     if (request.force && spec.front() != '+') {
       spec = "+" + spec;
     }
+    refspecs.push_back(std::move(spec));
+  }
+  if (!request.options.empty()) {
+    // libgit2 1.5 cannot send push options: the git command-line client pushes instead.
+    return PushWithGitCli(workspace, refspecs, request.options);
+  }
+  RemoteConnection conn(workspace.repo(), workspace.url(), workspace.credentials());
+  if (Result<void> ok = PushOne(conn, refspecs[0]); !ok) {
+    return ok;
+  }
+  if (refspecs.size() > 1) {
     // A fresh connection: libgit2 keeps one push per connection.
     RemoteConnection second(workspace.repo(), workspace.url(), workspace.credentials());
-    if (Result<void> ok = PushOne(second, spec); !ok) {
+    if (Result<void> ok = PushOne(second, refspecs[1]); !ok) {
       return ok;
     }
   }

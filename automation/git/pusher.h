@@ -1,7 +1,8 @@
 // Pusher: pushes a Workspace's branch (and optionally one extra user refspec) to `origin`,
 // checking the status the remote reported for every ref (libgit2 returns 0 even when the remote
-// rejected a ref). Plus the bounded fetch–re-apply–commit–push retry for non-fast-forward
-// rejections, and Flux's push summary text.
+// rejected a ref). With git push options it pushes through the git command-line client instead
+// (cli_pusher.h), since libgit2 1.5 cannot send them. Plus the bounded
+// fetch–re-apply–commit–push retry for non-fast-forward rejections, and Flux's push summary text.
 //
 //   Result<void> ok = Push(workspace, {.branch = "main"});
 //   if (!ok && ok.error().kind() == ErrorKind::kConflict) { ... PushWithRetry ... }
@@ -24,14 +25,17 @@ struct PushRequest {
   std::string branch{};   // pushes refs/heads/<branch>:refs/heads/<branch>
   bool force = false;     // '+' on every refspec (Flux: switched push branches)
   std::string refspec{};  // optional extra user refspec, pushed second
-  // git push options. libgit2 1.5 cannot send them: a non-empty list is kInvalidSpec.
+  // git push options (`-o`), sent with every refspec. libgit2 1.5 cannot send them, so a
+  // non-empty list makes Push use the git command-line client (PushWithGitCli).
   std::vector<std::string> options{};
 };
 
 // Pushes per `request`. Errors: kConflict when the remote (or libgit2's own check) rejects a ref
 // as non-fast-forward ("fetch first", "non-fast-forward"); kUnauthorized for rejected
 // credentials or host keys; kTransient with the remote's reason for other rejections or
-// transport failures. The message names the ref and never contains credentials.
+// transport failures; with push options also the errors PushWithGitCli documents (kInvalidSpec
+// for an encrypted SSH key or a remote that does not accept push options). The message names the
+// ref and never contains credentials.
 Result<void> Push(Workspace& workspace, const PushRequest& request);
 
 // Re-applies the desired changes to the work tree after a reset; returns whether files changed.

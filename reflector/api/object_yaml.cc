@@ -1,5 +1,6 @@
 #include "reflector/api/object_yaml.h"
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <sstream>
@@ -166,6 +167,18 @@ Result<void> CheckTerminates(const std::string& text) {
     return Error(ErrorKind::kInvalidSpec, "invalid yaml: malformed document");
   }
   return {};
+}
+
+// Returns "a", "a or b", "a, b or c".
+std::string JoinAlternatives(std::span<const std::string_view> items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      out += i + 1 == items.size() ? " or " : ", ";
+    }
+    out += items[i];
+  }
+  return out;
 }
 
 }  // namespace
@@ -378,6 +391,14 @@ Result<std::optional<std::map<std::string, std::string>>> OptionalStringMap(
 }
 
 Result<ObjectMeta> DecodeTypeAndMetadata(const YAML::Node& root, std::string_view kind) {
+  const std::string v1 = std::string(kGroup) + "/v1";
+  const std::string v1beta2 = std::string(kGroup) + "/v1beta2";
+  const std::string_view versions[] = {v1, v1beta2};
+  return DecodeTypeAndMetadata(root, kind, versions);
+}
+
+Result<ObjectMeta> DecodeTypeAndMetadata(const YAML::Node& root, std::string_view kind,
+                                         std::span<const std::string_view> api_versions) {
   ObjectMeta meta;
   Result<std::string> api_version = RequiredString(root, "apiVersion", "");
   if (!api_version) {
@@ -387,11 +408,10 @@ Result<ObjectMeta> DecodeTypeAndMetadata(const YAML::Node& root, std::string_vie
   if (!got_kind) {
     return got_kind.error();
   }
-  const std::string group = std::string(kGroup);
-  if (*api_version != group + "/v1" && *api_version != group + "/v1beta2") {
-    return Error(ErrorKind::kInvalidSpec,
-                 "apiVersion: unsupported \"" + *api_version + "\" for kind " + *got_kind +
-                     "; expected " + group + "/v1 or " + group + "/v1beta2");
+  if (std::find(api_versions.begin(), api_versions.end(), *api_version) == api_versions.end()) {
+    return Error(ErrorKind::kInvalidSpec, "apiVersion: unsupported \"" + *api_version +
+                                              "\" for kind " + *got_kind + "; expected " +
+                                              JoinAlternatives(api_versions));
   }
   if (*got_kind != kind) {
     return Error(ErrorKind::kInvalidSpec, "kind: expected " + std::string(kind) + ", got \"" +

@@ -1,8 +1,9 @@
 // Shared yaml-cpp decoding helpers for the image.toolkit.fluxcd.io objects: document parsing,
 // typed field access with path-aware messages ("spec.interval: expected a string") and the
 // common metadata / conditions / type-meta parts. Every function catches YAML::Exception and
-// returns kInvalidSpec; nothing here throws. Internal to reflector_api (yaml-cpp is a private
-// dependency of that library): include it only from reflector/api/*.cc.
+// returns kInvalidSpec; nothing here throws. Shared by the api libraries (reflector_api and
+// automation_api, which both link yaml-cpp privately): include it only from reflector/api/*.cc
+// and automation/api/*.cc, never from a public header.
 //
 // Conventions: a key whose value is YAML null (`key:`, `key: ~`) is treated as absent, like
 // Kubernetes' JSON decoding; any scalar is accepted where a string is expected; unknown keys
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +66,11 @@ Result<std::optional<std::map<std::string, std::string>>> OptionalStringMap(
 // Checks apiVersion (image.toolkit.fluxcd.io/v1 or /v1beta2) and kind == `kind`, and decodes
 // metadata (name, namespace, generation, labels, annotations; all optional).
 Result<ObjectMeta> DecodeTypeAndMetadata(const YAML::Node& root, std::string_view kind);
+
+// Like the overload above, but accepts exactly the apiVersions in `api_versions` (any group,
+// "v1" for the core group); the error lists them: "expected A, B or C".
+Result<ObjectMeta> DecodeTypeAndMetadata(const YAML::Node& root, std::string_view kind,
+                                         std::span<const std::string_view> api_versions);
 
 // Decodes a status.conditions list.
 Result<std::vector<kube::Condition>> DecodeConditions(const YAML::Node& status,

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "automation/git/committer.h"
 #include "automation/git/library.h"
@@ -12,6 +14,7 @@
 #include "automation/git/workspace.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/support/git_servers.h"
+#include "tests/support/push_options_hook.h"
 #include "tests/support/temp_dir.h"
 
 namespace imgauto::automation::git {
@@ -122,6 +125,41 @@ TEST_F(GitHttpIntegrationTest, ServerSideRejectionIsReportedPerRef) {
   EXPECT_EQ(pushed.error().kind(), ErrorKind::kTransient);
   EXPECT_NE(pushed.error().message().find("refs/heads/main"), std::string::npos)
       << pushed.error().message();
+}
+
+TEST_F(GitHttpIntegrationTest, PushesWithOptionsOverBasicAuth) {
+  std::filesystem::path record = dir_.Path("options.txt");
+  ASSERT_TRUE(testing::InstallPushOptionsRecorder(bare_, record));
+  Result<std::unique_ptr<Workspace>> ws = Open(password_);
+  ASSERT_TRUE(ws) << ws.error().message();
+  ASSERT_TRUE((*ws)->Checkout({.branch = "main"}));
+  std::string commit = CommitChange(**ws);
+  Result<void> pushed =
+      Push(**ws, {.branch = "main", .options = {"merge_request.create", "ci.skip"}});
+  ASSERT_TRUE(pushed) << pushed.error().message();
+  EXPECT_EQ(*testing::RevParse(bare_, "main"), commit);
+  EXPECT_EQ(testing::RecordedPushOptions(record),
+            std::optional<std::vector<std::string>>({"merge_request.create", "ci.skip"}));
+}
+
+TEST_F(GitHttpIntegrationTest, PushWithOptionsAndWrongPasswordIsUnauthorizedWithoutLeakingIt) {
+  std::filesystem::path record = dir_.Path("options.txt");
+  ASSERT_TRUE(testing::InstallPushOptionsRecorder(bare_, record));
+  {
+    Result<std::unique_ptr<Workspace>> ws = Open(password_);
+    ASSERT_TRUE(ws) << ws.error().message();
+    ASSERT_TRUE((*ws)->Checkout({.branch = "main"}));
+    CommitChange(**ws);
+  }
+  const std::string wrong = "Wr0ng-Pa55word-xyz";
+  Result<std::unique_ptr<Workspace>> ws = Open(wrong);
+  ASSERT_TRUE(ws) << ws.error().message();
+  Result<void> pushed = Push(**ws, {.branch = "main", .options = {"ci.skip"}});
+  ASSERT_FALSE(pushed);
+  EXPECT_EQ(pushed.error().kind(), ErrorKind::kUnauthorized) << pushed.error().message();
+  EXPECT_EQ(pushed.error().message().find(wrong), std::string::npos) << pushed.error().message();
+  EXPECT_EQ(pushed.error().message().find(password_), std::string::npos);
+  EXPECT_FALSE(testing::RecordedPushOptions(record));
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "automation/git/committer.h"
 #include "automation/git/library.h"
@@ -12,6 +14,7 @@
 #include "automation/git/workspace.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/support/git_servers.h"
+#include "tests/support/push_options_hook.h"
 #include "tests/support/temp_dir.h"
 
 namespace imgauto::automation::git {
@@ -131,6 +134,48 @@ TEST_F(GitSshIntegrationTest, WrongDeployKeyIsUnauthorized) {
   Result<CheckoutResult> co = (*ws)->Checkout({.branch = "main"});
   ASSERT_FALSE(co);
   EXPECT_EQ(co.error().kind(), ErrorKind::kUnauthorized) << co.error().message();
+}
+
+TEST_F(GitSshIntegrationTest, PushesWithOptionsOverSsh) {
+  std::filesystem::path record = dir_.Path("options.txt");
+  ASSERT_TRUE(testing::InstallPushOptionsRecorder(bare_, record));
+  Result<std::unique_ptr<Workspace>> ws = Open(Creds());
+  ASSERT_TRUE(ws) << ws.error().message();
+  ASSERT_TRUE((*ws)->Checkout({.branch = "main"}));
+  std::ofstream((*ws)->path() / "deploy.yaml") << "image: app:1.1.0\n";
+  Committer committer(**ws, clock_);
+  Result<CommitOutcome> c = committer.Commit(
+      {.message = "bump", .automation = "ns/app", .author = {.name = "Bot", .email = "b@x.y"}});
+  ASSERT_TRUE(c && c->committed);
+  Result<void> pushed = Push(**ws, {.branch = "main",
+                                    .refspec = "refs/heads/main:refs/heads/smth/else",
+                                    .options = {"merge_request.create", "ci.skip"}});
+  ASSERT_TRUE(pushed) << pushed.error().message();
+  EXPECT_EQ(*testing::RevParse(bare_, "main"), c->commit);
+  EXPECT_EQ(*testing::RevParse(bare_, "smth/else"), c->commit);
+  EXPECT_EQ(testing::RecordedPushOptions(record),
+            std::optional<std::vector<std::string>>({"merge_request.create", "ci.skip"}));
+}
+
+TEST_F(GitSshIntegrationTest, PushWithOptionsAndWrongDeployKeyIsUnauthorized) {
+  {
+    Result<std::unique_ptr<Workspace>> ws = Open(Creds());
+    ASSERT_TRUE(ws) << ws.error().message();
+    ASSERT_TRUE((*ws)->Checkout({.branch = "main"}));
+  }
+  testing::TempDir other("otherkey");
+  Result<std::filesystem::path> key = testing::GenerateSshKey(other.path(), "k", "ed25519");
+  ASSERT_TRUE(key);
+  Credentials creds = Creds();
+  std::ifstream priv(*key);
+  creds.identity.assign(std::istreambuf_iterator<char>(priv), {});
+  creds.identity_pub.clear();
+  Result<std::unique_ptr<Workspace>> ws = Open(creds);
+  ASSERT_TRUE(ws) << ws.error().message();
+  Result<void> pushed = Push(**ws, {.branch = "main", .force = true, .options = {"ci.skip"}});
+  ASSERT_FALSE(pushed);
+  EXPECT_EQ(pushed.error().kind(), ErrorKind::kUnauthorized) << pushed.error().message();
+  EXPECT_EQ(pushed.error().message().find("PRIVATE KEY"), std::string::npos);
 }
 
 }  // namespace

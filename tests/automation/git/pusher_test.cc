@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "automation/git/workspace.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/support/git_servers.h"
+#include "tests/support/push_options_hook.h"
 #include "tests/support/temp_dir.h"
 
 namespace imgauto::automation::git {
@@ -82,11 +84,29 @@ TEST_F(PusherTest, PushesExtraRefspec) {
   EXPECT_EQ(*RevParse(bare_, "smth/else"), commit);
 }
 
-TEST_F(PusherTest, RejectsPushOptionsClearly) {
+TEST_F(PusherTest, DeliversPushOptionsWithBranchAndRefspec) {
+  std::filesystem::path record = dir_.Path("options.txt");
+  ASSERT_TRUE(testing::InstallPushOptionsRecorder(bare_, record));
+  std::string commit = Change("app:1.1.0");
+  Result<void> ok = Push(*ws_, {.branch = "main",
+                                .refspec = "refs/heads/main:refs/heads/smth/else",
+                                .options = {"merge_request.create", "ci.skip"}});
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(*RevParse(bare_, "main"), commit);
+  EXPECT_EQ(*RevParse(bare_, "smth/else"), commit);
+  EXPECT_EQ(testing::RecordedPushOptions(record),
+            std::optional<std::vector<std::string>>({"merge_request.create", "ci.skip"}));
+}
+
+TEST_F(PusherTest, PushOptionsKeepConflictSemantics) {
+  ASSERT_TRUE(testing::InstallPushOptionsRecorder(bare_, dir_.Path("options.txt")));
   Change("app:1.1.0");
+  ASSERT_TRUE(PushFiles(bare_, "main", {{"human.txt", "hi\n"}}, "human change"));
   Result<void> ok = Push(*ws_, {.branch = "main", .options = {"ci.skip"}});
   ASSERT_FALSE(ok);
-  EXPECT_EQ(ok.error().kind(), ErrorKind::kInvalidSpec);
+  EXPECT_EQ(ok.error().kind(), ErrorKind::kConflict) << ok.error().message();
+  Result<void> forced = Push(*ws_, {.branch = "main", .force = true, .options = {"ci.skip"}});
+  EXPECT_TRUE(forced) << forced.error().message();
 }
 
 TEST_F(PusherTest, ConcurrentHumanPushIsConflict) {

@@ -1,0 +1,530 @@
+#include "cmd/standalone/standalone_runner.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "automation/api/git_repository.h"
+#include "automation/api/image_update_automation.h"
+#include "automation/api/secret.h"
+#include "automation/api/status_json.h"
+#include "automation/controller/image_update_automation_reconciler.h"
+#include "automation/git/library.h"
+#include "cmd/registry_client_factory.h"
+#include "cmd/standalone/manifest_dir.h"
+#include "cmd/standalone/state_store.h"
+#include "core/duration.h"
+#include "core/kube/conditions.h"
+#include "reflector/controller/status_conditions.h"
+#include "reflector/api/image_policy.h"
+#include "reflector/api/image_repository.h"
+#include "reflector/api/status_json.h"
+#include "reflector/controller/image_policy_reconciler.h"
+#include "reflector/controller/image_repository_getter.h"
+#include "reflector/controller/image_repository_reconciler.h"
+#include "reflector/controller/secret_getter.h"
+#include "reflector/store/file_tag_store.h"
+
+namespace imgauto::cmd::standalone {
+namespace {
+
+namespace rapi = reflector::api;
+namespace aapi = automation::api;
+namespace rctl = reflector::controller;
+namespace actl = automation::controller;
+using SteadyTime = std::chrono::steady_clock::time_point;
+using kube::ObjectKey;
+
+constexpr std::string_view kImageGroup = "image.toolkit.fluxcd.io/";
+constexpr std::string_view kSourceGroup = "source.toolkit.fluxcd.io/";
+
+// One object of kind T as loaded from the directory, with its scheduling state.
+template <typename T>
+struct Entry {
+  ManifestDocument doc;
+  T object;
+  SteadyTime due{};  // run when now >= due
+  int failures = 0;
+};
+
+// Which of the kinds we reconcile a document is, by apiVersion group and kind.
+enum class Kind { kRepository, kPolicy, kAutomation, kGitRepository, kSecret, kServiceAccount,
+                  kNamespace, kOther };
+
+Kind KindOf(const ManifestDocument& doc) {
+  const bool image = doc.api_version.starts_with(kImageGroup);
+  if (image && doc.kind == "ImageRepository") return Kind::kRepository;
+  if (image && doc.kind == "ImagePolicy") return Kind::kPolicy;
+  if (image && doc.kind == "ImageUpdateAutomation") return Kind::kAutomation;
+  if (doc.api_version.starts_with(kSourceGroup) && doc.kind == "GitRepository") {
+    return Kind::kGitRepository;
+  }
+  if (doc.api_version == "v1" && doc.kind == "Secret") return Kind::kSecret;
+  if (doc.api_version == "v1" && doc.kind == "ServiceAccount") return Kind::kServiceAccount;
+  if (doc.api_version == "v1" && doc.kind == "Namespace") return Kind::kNamespace;
+  return Kind::kOther;
+}
+
+std::string ReadyStatus(const std::vector<kube::Condition>& conditions, std::string* message) {
+  const kube::Condition* ready = kube::FindCondition(conditions, kube::kReadyCondition);
+  if (ready == nullptr) {
+    *message = "";
+    return "Unknown";
+  }
+  *message = ready->message;
+  return ready->status;
+}
+
+}  // namespace
+
+bool PassSummary::AllReady() const {
+  return issues.empty() && std::all_of(objects.begin(), objects.end(), [](const ObjectSummary& o) {
+           return o.ready;
+         });
+}
+
+void PrintSummary(const PassSummary& summary, std::ostream& out) {
+  std::string kind;
+  for (const ObjectSummary& o : summary.objects) {
+    if (o.kind != kind) {
+      if (!kind.empty()) {
+        out << "\n";
+      }
+      kind = o.kind;
+      out << std::left << std::setw(44) << "NAME" << std::setw(11) << "READY" << "MESSAGE\n";
+    }
+    std::string name = o.kind;
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    name += "/" + o.ns + "/" + o.name;
+    std::string message = o.message;
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    out << std::left << std::setw(44) << name << std::setw(11) << o.status << message << "\n";
+  }
+  for (const std::string& issue : summary.issues) {
+    out << "manifest issue: " << issue << "\n";
+  }
+}
+
+class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
+                                     public rctl::SecretGetter,
+                                     public actl::AutomationObjects {
+ public:
+  Impl(RunnerOptions options, const Logger& logger, const Clock& clock)
+      : options_(std::move(options)),
+        logger_(logger),
+        clock_(clock),
+        state_(options_.state_dir),
+        factory_(HttpRegistryClientFactoryOptions{.logger = &logger, .secrets = &secrets_,
+                                                  .proxy_environment = std::nullopt,
+                                                  .clock = &clock}) {}
+
+  Result<void> Init() {
+    Result<std::unique_ptr<reflector::store::FileTagStore>> store =
+        reflector::store::FileTagStore::Create(state_.TagsDir());
+    if (!store) {
+      return store.error().Wrap("opening the tag store");
+    }
+    tags_ = std::move(*store);
+    rctl::ImagePolicyReconcilerOptions policy_options;
+    policy_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
+    repo_reconciler_ = std::make_unique<rctl::ImageRepositoryReconciler>(factory_, *this, *tags_,
+                                                                        clock_);
+    policy_reconciler_ = std::make_unique<rctl::ImagePolicyReconciler>(
+        *this, factory_, *this, *tags_, clock_, policy_options);
+    actl::AutomationReconcilerOptions automation_options;
+    automation_options.cache_root = state_.root() / "git";
+    automation_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
+    automation_reconciler_ =
+        std::make_unique<actl::ImageUpdateAutomationReconciler>(automation_options, clock_);
+    return {};
+  }
+
+  // ---- lookups for the reconcilers ----
+  Result<rapi::ImageRepository> GetImageRepository(const ObjectKey& key) const override {
+    auto it = repos_.find(key);
+    if (it == repos_.end()) {
+      return Error(ErrorKind::kNotFound,
+                   "imagerepositories.image.toolkit.fluxcd.io \"" + key.name + "\" not found");
+    }
+    return it->second.object;
+  }
+  Result<std::map<std::string, std::string>> GetNamespaceLabels(
+      std::string_view name) const override {
+    auto it = namespace_labels_.find(std::string(name));
+    // Namespaces are implicit in standalone mode: an undeclared one exists without labels.
+    return it == namespace_labels_.end() ? std::map<std::string, std::string>{} : it->second;
+  }
+  Result<rctl::SecretData> GetSecret(const ObjectKey& key) const override {
+    auto it = secrets_by_key_.find(key);
+    if (it == secrets_by_key_.end()) {
+      return Error(ErrorKind::kNotFound, "secrets \"" + key.name + "\" not found");
+    }
+    return it->second.data;
+  }
+  Result<std::vector<std::string>> GetImagePullSecretNames(const ObjectKey& key) const override {
+    auto it = pull_secrets_.find(key);
+    if (it == pull_secrets_.end()) {
+      return Error(ErrorKind::kNotFound, "serviceaccounts \"" + key.name + "\" not found");
+    }
+    return it->second;
+  }
+  Result<std::vector<rapi::ImagePolicy>> ListImagePolicies(std::string_view ns) const override {
+    std::vector<rapi::ImagePolicy> out;
+    for (const auto& [key, entry] : policies_) {
+      if (key.ns == ns) {
+        out.push_back(entry.object);
+      }
+    }
+    return out;
+  }
+  Result<aapi::GitRepository> GetGitRepository(std::string_view ns,
+                                               std::string_view name) const override {
+    auto it = git_repos_.find(ObjectKey{std::string(ns), std::string(name)});
+    if (it == git_repos_.end()) {
+      return Error(ErrorKind::kNotFound, "gitrepositories.source.toolkit.fluxcd.io \"" +
+                                             std::string(name) + "\" not found");
+    }
+    return it->second;
+  }
+  Result<aapi::Secret> GetSecret(std::string_view ns, std::string_view name) const override {
+    auto it = secrets_by_key_.find(ObjectKey{std::string(ns), std::string(name)});
+    if (it == secrets_by_key_.end()) {
+      return Error(ErrorKind::kNotFound, "secrets \"" + std::string(name) + "\" not found");
+    }
+    return it->second;
+  }
+
+  // ---- loading ----
+
+  // (Re)loads the directory. Objects keep their schedule when their spec is unchanged.
+  Result<void> Load() {
+    Result<ManifestSnapshot> snap =
+        LoadManifestDir(options_.manifests_dir, options_.default_namespace);
+    if (!snap) {
+      return snap.error();
+    }
+    fingerprint_ = ManifestDirFingerprint(options_.manifests_dir);
+    issues_.clear();
+    for (const ManifestIssue& issue : snap->issues) {
+      issues_.push_back(issue.file + ": " + issue.reason);
+      logger_.Error("skipping manifest", {{"file", issue.file}, {"error", issue.reason}});
+    }
+    std::map<ObjectKey, Entry<rapi::ImageRepository>> repos;
+    std::map<ObjectKey, Entry<rapi::ImagePolicy>> policies;
+    std::map<ObjectKey, Entry<aapi::ImageUpdateAutomation>> automations;
+    git_repos_.clear();
+    secrets_by_key_.clear();
+    pull_secrets_.clear();
+    namespace_labels_.clear();
+    const SteadyTime now = clock_.Monotonic();
+    for (const ManifestDocument& doc : snap->documents) {
+      const ObjectKey key{doc.ns, doc.name};
+      const Kind kind = KindOf(doc);
+      if (kind == Kind::kOther) {
+        logger_.Debug("ignoring object", {{"kind", doc.kind}, {"file", doc.file}});
+        continue;
+      }
+      if (kind == Kind::kSecret) {
+        Result<aapi::Secret> secret = aapi::DecodeSecret(doc.text);
+        if (!secret) {
+          Issue(doc, secret.error().message());
+          continue;
+        }
+        for (const auto& [k, v] : secret->data) {
+          secrets_.Add(v);
+        }
+        secrets_by_key_[key] = std::move(*secret);
+        continue;
+      }
+      if (kind == Kind::kGitRepository) {
+        Result<aapi::GitRepository> repo = aapi::DecodeGitRepository(doc.text);
+        if (!repo) {
+          Issue(doc, repo.error().message());
+          continue;
+        }
+        git_repos_[key] = std::move(*repo);
+        continue;
+      }
+      if (kind == Kind::kServiceAccount || kind == Kind::kNamespace) {
+        LoadPlain(doc, kind);
+        continue;
+      }
+      Result<std::string> restored = state_.Restore(doc);
+      if (!restored) {
+        Issue(doc, restored.error().message());
+        continue;
+      }
+      if (kind == Kind::kRepository) {
+        Decode(doc, *restored, rapi::DecodeImageRepository, repos_, repos, now);
+      } else if (kind == Kind::kPolicy) {
+        Decode(doc, *restored, rapi::DecodeImagePolicy, policies_, policies, now);
+      } else {
+        Decode(doc, *restored, aapi::DecodeImageUpdateAutomation, automations_, automations, now);
+      }
+    }
+    // Objects that disappeared from the directory: forget their state.
+    for (const auto& [key, entry] : repos_) {
+      if (!repos.contains(key)) {
+        (void)repo_reconciler_->Forget(key);
+        (void)state_.Remove(entry.doc.kind, key.ns, key.name);
+      }
+    }
+    for (const auto& [key, entry] : policies_) {
+      if (!policies.contains(key)) {
+        policy_reconciler_->Forget(key);
+        (void)state_.Remove(entry.doc.kind, key.ns, key.name);
+      }
+    }
+    for (const auto& [key, entry] : automations_) {
+      if (!automations.contains(key)) {
+        (void)state_.Remove(entry.doc.kind, key.ns, key.name);
+      }
+    }
+    repos_ = std::move(repos);
+    policies_ = std::move(policies);
+    automations_ = std::move(automations);
+    return {};
+  }
+
+  bool DirectoryChanged() const {
+    return ManifestDirFingerprint(options_.manifests_dir) != fingerprint_;
+  }
+
+  // ---- reconciling ----
+
+  // Runs every due object in dependency order. `all` runs everything regardless of due time.
+  void Pass(bool all) {
+    const SteadyTime now = clock_.Monotonic();
+    for (auto& [key, entry] : repos_) {
+      if (!all && now < entry.due) continue;
+      rapi::ImageRepositoryStatus before = entry.object.status;
+      if (all && !rctl::ReconcileRequestToken(entry.object.metadata)) {
+        // A full pass (--once) is an explicit request, like `flux reconcile image repository`:
+        // scan now even when the interval has not elapsed.
+        entry.object.metadata.annotations.push_back(
+            {"reconcile.fluxcd.io/requestedAt", FormatRfc3339(clock_.Now())});
+      }
+      rctl::ReconcileResult r = repo_reconciler_->Reconcile(entry.object);
+      Finish(entry, rapi::ImageRepositoryStatusToJson(
+                        entry.object.status, Version(entry.doc)).dump(),
+             r.requeue_after, r.error.has_value(), r.event);
+      if (rctl::ScanRevisionChanged(before, entry.object.status)) {
+        for (auto& [pkey, policy] : policies_) {
+          if (rctl::RepositoryKey(policy.object) == key) policy.due = now;
+        }
+      }
+    }
+    for (auto& [key, entry] : policies_) {
+      if (!all && now < entry.due) continue;
+      rapi::ImagePolicyStatus before = entry.object.status;
+      rctl::ReconcileResult r = policy_reconciler_->Reconcile(entry.object);
+      Finish(entry, rapi::ImagePolicyStatusToJson(entry.object.status, Version(entry.doc)).dump(),
+             r.requeue_after, r.error.has_value(), r.event);
+      if (rctl::LatestRefChanged(before, entry.object.status)) {
+        for (auto& [akey, automation] : automations_) {
+          if (akey.ns == key.ns) automation.due = now;
+        }
+      }
+    }
+    for (auto& [key, entry] : automations_) {
+      if (!all && now < entry.due) continue;
+      actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(entry.object, *this);
+      std::optional<rctl::Event> event;
+      if (r.event) {
+        event = rctl::Event{r.event->type == "Warning" ? rctl::EventType::kWarning
+                            : r.event->type == "Trace" ? rctl::EventType::kTrace
+                                                       : rctl::EventType::kNormal,
+                            r.event->reason, r.event->message};
+      }
+      std::chrono::nanoseconds requeue = r.requeue_after.value_or(std::chrono::nanoseconds(0));
+      Finish(entry, aapi::ImageUpdateAutomationStatusToJson(entry.object.status).dump(), requeue,
+             r.failed && !r.stalled, event);
+    }
+  }
+
+  SteadyTime NextDue() const {
+    SteadyTime next = SteadyTime::max();
+    for (const auto& [k, e] : repos_) next = std::min(next, e.due);
+    for (const auto& [k, e] : policies_) next = std::min(next, e.due);
+    for (const auto& [k, e] : automations_) next = std::min(next, e.due);
+    return next;
+  }
+
+  PassSummary Summary() const {
+    PassSummary summary;
+    auto add = [&](const auto& entries, auto suspended) {
+      for (const auto& [key, entry] : entries) {
+        ObjectSummary o{entry.doc.kind, key.ns, key.name, false, "", ""};
+        if (suspended(entry.object)) {
+          o.status = "Suspended";
+          o.ready = true;
+          o.message = "suspended";
+        } else {
+          o.status = ReadyStatus(entry.object.status.conditions, &o.message);
+          o.ready = o.status == "True";
+        }
+        summary.objects.push_back(std::move(o));
+      }
+    };
+    add(repos_, [](const rapi::ImageRepository& r) { return r.spec.suspend; });
+    add(policies_, [](const rapi::ImagePolicy& p) { return p.spec.suspend; });
+    add(automations_, [](const aapi::ImageUpdateAutomation& a) { return a.spec.suspend; });
+    summary.issues = issues_;
+    return summary;
+  }
+
+  const RunnerOptions& options() const { return options_; }
+
+ private:
+  static rapi::ServedVersion Version(const ManifestDocument& doc) {
+    return rapi::ServedVersionOf(doc.api_version).value_or(rapi::ServedVersion::kV1);
+  }
+
+  void Issue(const ManifestDocument& doc, const std::string& message) {
+    std::string text = doc.file + ": " + doc.kind + " " + doc.ns + "/" + doc.name + ": " + message;
+    logger_.Error("invalid object", {{"kind", doc.kind},
+                                     {"name", doc.ns + "/" + doc.name},
+                                     {"file", doc.file},
+                                     {"error", message}});
+    issues_.push_back(std::move(text));
+  }
+
+  // Decodes `text` into a new entry, keeping the schedule of an unchanged existing one.
+  template <typename T, typename DecodeFn>
+  void Decode(const ManifestDocument& doc, const std::string& text, DecodeFn decode,
+              const std::map<ObjectKey, Entry<T>>& old, std::map<ObjectKey, Entry<T>>& out,
+              SteadyTime now) {
+    Result<T> object = decode(text);
+    if (!object) {
+      Issue(doc, object.error().message());
+      return;
+    }
+    const ObjectKey key{doc.ns, doc.name};
+    Entry<T> entry{doc, std::move(*object), now, 0};
+    auto it = old.find(key);
+    if (it != old.end() && it->second.doc.text == doc.text) {
+      entry.due = it->second.due;
+      entry.failures = it->second.failures;
+      entry.object.status = it->second.object.status;
+    }
+    out[key] = std::move(entry);
+  }
+
+  void LoadPlain(const ManifestDocument& doc, Kind kind) {
+    try {
+      YAML::Node node = YAML::Load(doc.text);
+      if (kind == Kind::kNamespace) {
+        std::map<std::string, std::string> labels;
+        if (YAML::Node l = node["metadata"]["labels"]; l && l.IsMap()) {
+          for (const auto& kv : l) labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+        }
+        namespace_labels_[doc.name] = std::move(labels);
+        return;
+      }
+      std::vector<std::string> names;
+      if (YAML::Node list = node["imagePullSecrets"]; list && list.IsSequence()) {
+        for (const auto& item : list) {
+          if (item["name"]) names.push_back(item["name"].as<std::string>());
+        }
+      }
+      pull_secrets_[ObjectKey{doc.ns, doc.name}] = std::move(names);
+    } catch (const YAML::Exception& e) {
+      Issue(doc, e.what());
+    }
+  }
+
+  template <typename T>
+  void Finish(Entry<T>& entry, const std::string& status_json, std::chrono::nanoseconds requeue,
+              bool failed, const std::optional<rctl::Event>& event) {
+    if (Result<void> saved = state_.Save(entry.doc, status_json); !saved) {
+      logger_.Error("writing status failed",
+                    {{"name", entry.doc.ns + "/" + entry.doc.name}, {"error", saved.error().message()}});
+    }
+    const SteadyTime now = clock_.Monotonic();
+    if (failed) {
+      ++entry.failures;
+      auto delay = options_.min_retry_delay * (1LL << std::min(entry.failures - 1, 20));
+      entry.due = now + std::min<std::chrono::nanoseconds>(delay, options_.max_retry_delay);
+    } else {
+      entry.failures = 0;
+      entry.due = requeue.count() > 0 ? now + requeue : SteadyTime::max();
+    }
+    if (event) {
+      const LogLevel level = event->type == rctl::EventType::kTrace     ? LogLevel::kDebug
+                             : event->type == rctl::EventType::kWarning ? LogLevel::kError
+                                                                        : LogLevel::kInfo;
+      logger_.Log(level, event->message,
+                  {{"kind", entry.doc.kind},
+                   {"name", entry.doc.ns + "/" + entry.doc.name},
+                   {"type", std::string(rctl::EventTypeName(event->type))},
+                   {"reason", event->reason}});
+    }
+  }
+
+  RunnerOptions options_;
+  const Logger& logger_;
+  const Clock& clock_;
+  StateStore state_;
+  SecretRegistry secrets_;
+  HttpRegistryClientFactory factory_;
+  automation::git::Library git_library_;
+  std::unique_ptr<reflector::store::FileTagStore> tags_;
+  std::unique_ptr<rctl::ImageRepositoryReconciler> repo_reconciler_;
+  std::unique_ptr<rctl::ImagePolicyReconciler> policy_reconciler_;
+  std::unique_ptr<actl::ImageUpdateAutomationReconciler> automation_reconciler_;
+
+  std::string fingerprint_;
+  std::vector<std::string> issues_;
+  std::map<ObjectKey, Entry<rapi::ImageRepository>> repos_;
+  std::map<ObjectKey, Entry<rapi::ImagePolicy>> policies_;
+  std::map<ObjectKey, Entry<aapi::ImageUpdateAutomation>> automations_;
+  std::map<ObjectKey, aapi::GitRepository> git_repos_;
+  std::map<ObjectKey, aapi::Secret> secrets_by_key_;
+  std::map<ObjectKey, std::vector<std::string>> pull_secrets_;
+  std::map<std::string, std::map<std::string, std::string>> namespace_labels_;
+};
+
+StandaloneRunner::StandaloneRunner(RunnerOptions options, const Logger& logger,
+                                   const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), logger, clock)) {}
+
+StandaloneRunner::~StandaloneRunner() = default;
+
+Result<PassSummary> StandaloneRunner::RunOnce() {
+  if (Result<void> ok = impl_->Init(); !ok) {
+    return ok.error();
+  }
+  if (Result<void> ok = impl_->Load(); !ok) {
+    return ok.error();
+  }
+  impl_->Pass(true);
+  return impl_->Summary();
+}
+
+Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
+  if (Result<void> ok = impl_->Init(); !ok) {
+    return ok.error();
+  }
+  if (Result<void> ok = impl_->Load(); !ok) {
+    return ok.error();
+  }
+  impl_->Pass(false);  // everything is due after a load; repositories still honour intervals
+  while (!stop.load()) {
+    std::this_thread::sleep_for(impl_->options().tick);
+    if (impl_->DirectoryChanged()) {
+      if (Result<void> ok = impl_->Load(); !ok) {
+        // The directory vanished or became unreadable: keep the objects we have.
+        continue;
+      }
+    }
+    impl_->Pass(false);
+  }
+  return {};
+}
+
+}  // namespace imgauto::cmd::standalone
