@@ -82,12 +82,6 @@ Result<UpdateRunOutcome> RunUpdate(const UpdateRunRequest& request, const Clock&
     return Prefixed(kSourceManagerPrefix, target.error());
   }
   out.push_branch = target->branch;
-  if (!request.push_options.empty()) {
-    // Fail before touching anything rather than after a commit that cannot be pushed.
-    return Prefixed(kSourceManagerPrefix,
-                    Error(ErrorKind::kInvalidSpec,
-                          "git push options are not supported by this build (libgit2 < 1.8)"));
-  }
   out.sync_needed = out.observed_policies != request.previous_policies || target->switched ||
                     !request.push_refspec.empty();
 
@@ -169,7 +163,8 @@ Result<UpdateRunOutcome> RunUpdate(const UpdateRunRequest& request, const Clock&
 
   git::PushRequest push{.branch = target->branch,
                         .force = target->switched && request.force_push_branch,
-                        .refspec = request.push_refspec};
+                        .refspec = request.push_refspec,
+                        .options = request.push_options};
   // After a rejection the same setters run again on the new remote head; the change set of the
   // last attempt is what was pushed.
   git::ReapplyFn reapply = [&](git::Workspace& w) -> Result<bool> {

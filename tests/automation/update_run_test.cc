@@ -372,14 +372,26 @@ TEST_F(UpdateRunTest, InvalidPolicyReferenceIsUpdateFailed) {
   EXPECT_EQ(*RevParse(bare_, "main"), base);
 }
 
-TEST_F(UpdateRunTest, PushOptionsFailBeforeAnyCommit) {
-  std::string base = *RevParse(bare_, "main");
+TEST_F(UpdateRunTest, PushOptionsReachTheRemote) {
+  // The remote records the push options its pre-receive hook receives.
+  ASSERT_TRUE(RunGit(bare_, {"config", "receive.advertisePushOptions", "true"}));
+  const std::filesystem::path seen = dir_.Path("push-options.txt");
+  const std::filesystem::path hook = bare_ / "hooks" / "pre-receive";
+  std::filesystem::create_directories(hook.parent_path());
+  std::ofstream(hook) << "#!/bin/sh\ni=0\nwhile [ \"$i\" -lt \"${GIT_PUSH_OPTION_COUNT:-0}\" ]; do\n"
+                         "  eval \"echo \\$GIT_PUSH_OPTION_$i\" >> '" << seen.string() << "'\n"
+                         "  i=$((i+1))\ndone\n";
+  std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
   UpdateRunRequest r = Request("v1.0.0");
-  r.push_options = {"ci.skip"};
+  r.push_options = {"ci.skip", "merge_request.create"};
   Result<UpdateRunOutcome> out = Run(r);
-  ASSERT_FALSE(out);
-  EXPECT_EQ(FailureReason(out.error()), kSourceManagerFailed);
-  EXPECT_EQ(*RevParse(bare_, "main"), base);
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(out->kind, UpdateRunOutcome::Kind::kPushed);
+  EXPECT_EQ(*RevParse(bare_, "main"), out->pushed_commit);
+  std::ifstream in(seen);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "ci.skip\nmerge_request.create\n");
 }
 
 TEST_F(UpdateRunTest, PoliciesOfOtherNamespacesDoNotResolve) {
