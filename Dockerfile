@@ -27,10 +27,11 @@ RUN cmake --preset release -DIMGAUTO_BUILD_TESTS=OFF -DIMGAUTO_BUILD_BENCH=OFF \
 FROM debian:12-slim AS runtime
 # Runtime libraries of the -dev packages above (libgit2-1.5 brings libssh2-1, libmbedtls14,
 # libhttp-parser2.9 and libpcre2-8-0; libgpgme11 brings gpg). gpg-agent holds the signing key
-# while a commit is signed; ca-certificates verifies registries and git remotes.
+# while a commit is signed; ca-certificates verifies registries and git remotes. git and
+# openssh-client push when an automation sets push.options (libgit2 1.5 cannot send them).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        ca-certificates gpg gpg-agent \
+        ca-certificates gpg gpg-agent git openssh-client \
         libgit2-1.5 libgpgme11 libre2-9 libssl3 libyaml-cpp0.7 zlib1g \
         libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
     && rm -rf /var/lib/apt/lists/*
