@@ -1,0 +1,173 @@
+#include "core/runtime/work_queue.h"
+
+#include <algorithm>
+
+namespace imgauto::runtime {
+namespace {
+
+const SystemClock& DefaultClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+}  // namespace
+
+WorkQueue::WorkQueue(WorkQueueOptions options) : options_(options) {
+  if (options_.clock == nullptr) {
+    options_.clock = &DefaultClock();
+  }
+}
+
+std::chrono::steady_clock::time_point WorkQueue::Now() const { return options_.clock->Monotonic(); }
+
+void WorkQueue::EnqueueLocked(const std::string& key) {
+  if (processing_.contains(key)) {
+    dirty_.insert(key);
+    return;
+  }
+  if (queued_.insert(key).second) {
+    ready_.push_back(key);
+    cv_.notify_one();
+  }
+}
+
+void WorkQueue::Add(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down_) {
+    return;
+  }
+  delayed_.erase(key);  // ready now supersedes a later due time
+  EnqueueLocked(key);
+}
+
+void WorkQueue::AddAfter(const std::string& key, std::chrono::nanoseconds delay) {
+  if (delay.count() <= 0) {
+    Add(key);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down_ || queued_.contains(key)) {
+    return;  // already ready: it runs sooner than `delay`
+  }
+  const auto due = Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+  auto [it, inserted] = delayed_.emplace(key, due);
+  if (!inserted) {
+    it->second = std::min(it->second, due);
+  }
+  cv_.notify_all();  // a sleeping Get() may need to wake earlier
+}
+
+std::chrono::nanoseconds WorkQueue::NextBackoff(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = failures_.find(key);
+  const int failures = it == failures_.end() ? 0 : it->second;
+  std::chrono::nanoseconds delay = options_.min_retry_delay;
+  for (int i = 0; i < failures && delay < options_.max_retry_delay; ++i) {
+    delay *= 2;
+  }
+  return std::min(delay, options_.max_retry_delay);
+}
+
+void WorkQueue::AddRateLimited(const std::string& key) {
+  std::chrono::nanoseconds delay = NextBackoff(key);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++failures_[key];
+  }
+  AddAfter(key, delay);
+}
+
+void WorkQueue::Forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_.erase(key);
+}
+
+int WorkQueue::Failures(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = failures_.find(key);
+  return it == failures_.end() ? 0 : it->second;
+}
+
+void WorkQueue::PromoteDue() {
+  const auto now = Now();
+  for (auto it = delayed_.begin(); it != delayed_.end();) {
+    if (it->second <= now) {
+      std::string key = it->first;
+      it = delayed_.erase(it);
+      EnqueueLocked(key);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::optional<std::string> WorkQueue::PopLocked() {
+  PromoteDue();
+  if (ready_.empty()) {
+    return std::nullopt;
+  }
+  std::string key = std::move(ready_.front());
+  ready_.pop_front();
+  queued_.erase(key);
+  processing_.insert(key);
+  return key;
+}
+
+std::optional<std::string> WorkQueue::TryGet() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return PopLocked();
+}
+
+std::optional<std::string> WorkQueue::Get() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (std::optional<std::string> key = PopLocked()) {
+      return key;
+    }
+    if (shutting_down_) {
+      return std::nullopt;
+    }
+    if (delayed_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto next = std::min_element(delayed_.begin(), delayed_.end(), [](const auto& a, const auto& b) {
+                  return a.second < b.second;
+                })->second;
+    // Sleep on the real clock for the time the queue's clock says is left (bounded, so a fake
+    // clock that jumps ahead is noticed within a second).
+    auto left = std::min<std::chrono::steady_clock::duration>(next - Now(), std::chrono::seconds(1));
+    cv_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(1)));
+  }
+}
+
+void WorkQueue::Done(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  processing_.erase(key);
+  if (dirty_.erase(key) > 0 && !shutting_down_) {
+    EnqueueLocked(key);
+  }
+}
+
+void WorkQueue::ShutDown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutting_down_ = true;
+  cv_.notify_all();
+}
+
+bool WorkQueue::shutting_down() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shutting_down_;
+}
+
+std::size_t WorkQueue::Ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ready_.size();
+}
+
+std::size_t WorkQueue::Waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return delayed_.size();
+}
+
+}  // namespace imgauto::runtime

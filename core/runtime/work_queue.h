@@ -1,0 +1,93 @@
+// WorkQueue: the controllers' queue of object keys, with controller-runtime's semantics:
+//  * de-duplication — a key waiting in the queue is queued once, however often it is added;
+//  * no parallel work on one key — a key handed out by Get() is not handed out again until Done();
+//    adds meanwhile are remembered and the key is queued again at Done();
+//  * delayed adds (RequeueAfter) — the earliest due time wins when a key is added twice;
+//  * per-key exponential backoff for failures (AddRateLimited), from min_retry_delay doubling to
+//    max_retry_delay (Flux's --min-retry-delay 750ms / --max-retry-delay 15m), reset by Forget().
+// Time comes from a Clock, so tests drive delays with a FakeClock and TryGet().
+//
+//   WorkQueue queue({.clock = &clock});
+//   queue.Add("flux-system/app");
+//   while (std::optional<std::string> key = queue.Get()) {
+//     Result r = Reconcile(*key);
+//     if (!r) queue.AddRateLimited(*key); else { queue.Forget(*key); queue.AddAfter(*key, every); }
+//     queue.Done(*key);
+//   }
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/clock.h"
+
+namespace imgauto::runtime {
+
+struct WorkQueueOptions {
+  std::chrono::nanoseconds min_retry_delay = std::chrono::milliseconds(750);
+  std::chrono::nanoseconds max_retry_delay = std::chrono::minutes(15);
+  const Clock* clock = nullptr;  // borrowed; the system clock when null
+};
+
+// Thread-safe.
+class WorkQueue {
+ public:
+  explicit WorkQueue(WorkQueueOptions options = {});
+
+  // Queues `key` now.
+  void Add(const std::string& key);
+  // Queues `key` after `delay` (now when <= 0). An earlier pending due time is kept.
+  void AddAfter(const std::string& key, std::chrono::nanoseconds delay);
+  // Queues `key` after its next backoff delay and counts a failure.
+  void AddRateLimited(const std::string& key);
+  // Returns the backoff the next AddRateLimited(key) would use.
+  std::chrono::nanoseconds NextBackoff(const std::string& key) const;
+  // Clears the failure count of `key`.
+  void Forget(const std::string& key);
+  // Failures counted for `key` since the last Forget().
+  int Failures(const std::string& key) const;
+
+  // Blocks until a key is ready (returns it, marked as processing) or the queue shuts down
+  // (returns nullopt once nothing is ready).
+  std::optional<std::string> Get();
+  // Returns a ready key without blocking, or nullopt.
+  std::optional<std::string> TryGet();
+  // Marks `key` as processed; re-queues it when it was added while processing.
+  void Done(const std::string& key);
+
+  // Wakes every Get(); later adds are ignored.
+  void ShutDown();
+  bool shutting_down() const;
+
+  // Keys ready now, and keys waiting for a due time.
+  std::size_t Ready() const;
+  std::size_t Waiting() const;
+
+ private:
+  std::chrono::steady_clock::time_point Now() const;
+  // Moves due delayed keys to the ready queue. Requires mu_.
+  void PromoteDue();
+  // Queues `key` as ready unless already queued or processing. Requires mu_.
+  void EnqueueLocked(const std::string& key);
+  std::optional<std::string> PopLocked();
+
+  WorkQueueOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> ready_;
+  std::set<std::string> queued_;      // in ready_
+  std::set<std::string> processing_;  // handed out, not Done
+  std::set<std::string> dirty_;       // added while processing
+  std::map<std::string, std::chrono::steady_clock::time_point> delayed_;  // key → due
+  std::map<std::string, int> failures_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace imgauto::runtime
