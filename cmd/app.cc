@@ -8,6 +8,7 @@
 #include "cmd/scan_command.h"
 #include "cmd/setters_command.h"
 #include "cmd/run_command.h"
+#include "cmd/status_command.h"
 #include "cmd/template_command.h"
 #include "core/redact.h"
 
@@ -113,7 +114,7 @@ void AddGlobalFlags(FlagSet& flags) {
 
 std::vector<Command> BuiltinCommands() {
   return {PolicyCommand(),  ScanCommand(),     DigestCommand(),
-          SettersCommand(), TemplateCommand(), RunCommand()};
+          SettersCommand(), TemplateCommand(), RunCommand(), StatusCommand()};
 }
 
 int Fail(std::ostream& err, std::string_view message, int code) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
@@ -16,6 +17,7 @@
 #include "automation/controller/image_update_automation_reconciler.h"
 #include "automation/git/library.h"
 #include "cmd/registry_client_factory.h"
+#include "cmd/standalone/kubevela.h"
 #include "cmd/standalone/manifest_dir.h"
 #include "cmd/standalone/state_store.h"
 #include "core/duration.h"
@@ -78,6 +80,18 @@ std::string ReadyStatus(const std::vector<kube::Condition>& conditions, std::str
   }
   *message = ready->message;
   return ready->status;
+}
+
+// Returns an RFC 3339 time with nanoseconds ("2024-05-01T10:00:00.123456789Z").
+std::string RequestToken(std::chrono::system_clock::time_point t) {
+  std::string text = FormatRfc3339(t);
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         t - std::chrono::floor<std::chrono::seconds>(t))
+                         .count();
+  std::string fraction = std::to_string(nanos);
+  fraction.insert(0, 9 - fraction.size(), '0');
+  text.insert(text.size() - 1, "." + fraction);
+  return text;
 }
 
 }  // namespace
@@ -222,7 +236,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     pull_secrets_.clear();
     namespace_labels_.clear();
     const SteadyTime now = clock_.Monotonic();
-    for (const ManifestDocument& doc : snap->documents) {
+    for (const ManifestDocument& doc : ExpandApplications(std::move(snap->documents))) {
       const ObjectKey key{doc.ns, doc.name};
       const Kind kind = KindOf(doc);
       if (kind == Kind::kOther) {
@@ -306,8 +320,10 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       if (all && !rctl::ReconcileRequestToken(entry.object.metadata)) {
         // A full pass (--once) is an explicit request, like `flux reconcile image repository`:
         // scan now even when the interval has not elapsed.
+        // Nanosecond precision (like `flux reconcile`): two --once runs in the same second must
+        // still be two requests.
         entry.object.metadata.annotations.push_back(
-            {"reconcile.fluxcd.io/requestedAt", FormatRfc3339(clock_.Now())});
+            {"reconcile.fluxcd.io/requestedAt", RequestToken(clock_.Now())});
       }
       rctl::ReconcileResult r = repo_reconciler_->Reconcile(entry.object);
       Finish(entry, rapi::ImageRepositoryStatusToJson(
@@ -413,6 +429,44 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       entry.object.status = it->second.object.status;
     }
     out[key] = std::move(entry);
+  }
+
+  // Replaces each KubeVela Application by the objects the fluxcd addon derives from it
+  // (cmd/standalone/kubevela.h; their `file` is the application's). A derived object that has
+  // the identity of one in the directory (or of an earlier derived one) is an issue and dropped.
+  std::vector<ManifestDocument> ExpandApplications(std::vector<ManifestDocument> docs) {
+    auto identity = [](const ManifestDocument& d) {
+      return std::make_tuple(d.api_version.substr(0, d.api_version.find('/')), d.kind, d.ns,
+                             d.name);
+    };
+    std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
+    for (const ManifestDocument& doc : docs) {
+      if (!IsKubeVelaApplication(doc)) seen.insert(identity(doc));
+    }
+    std::vector<ManifestDocument> out;
+    out.reserve(docs.size());
+    for (ManifestDocument& doc : docs) {
+      if (!IsKubeVelaApplication(doc)) {
+        out.push_back(std::move(doc));
+        continue;
+      }
+      Result<std::vector<ManifestDocument>> derived = DeriveFromApplication(doc);
+      if (!derived) {
+        logger_.Error("invalid application",
+                      {{"file", doc.file}, {"error", derived.error().message()}});
+        issues_.push_back(doc.file + ": " + derived.error().message());
+        continue;
+      }
+      for (ManifestDocument& object : *derived) {
+        if (!seen.insert(identity(object)).second) {
+          Issue(object, "derived from Application " + doc.ns + "/" + doc.name +
+                            " but already defined; ignoring the derived one");
+          continue;
+        }
+        out.push_back(std::move(object));
+      }
+    }
+    return out;
   }
 
   void LoadPlain(const ManifestDocument& doc, Kind kind) {

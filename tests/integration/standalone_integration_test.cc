@@ -4,10 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "core/fs.h"
 #include "tests/support/git_servers.h"
@@ -216,6 +221,220 @@ TEST_F(StandaloneIntegrationTest, MissingManifestsDirectoryIsUsageError) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->exit_code, 2);
   EXPECT_THAT(r->stderr_text, HasSubstr("does not exist"));
+}
+
+// ---- robustness: restarts, corrupt state, missing secrets; KubeVela Applications ----
+
+// Rewrites every "interval: 1m" in `file` under `dir` to `interval`.
+void SetIntervals(const TempDir& dir, const std::string& file, const std::string& interval) {
+  Result<std::string> text = ReadFile(dir.Path(file));
+  ASSERT_TRUE(text) << text.error().message();
+  std::string out = *text;
+  for (std::size_t at = out.find("interval: 1m"); at != std::string::npos;
+       at = out.find("interval: 1m", at)) {
+    out.replace(at, std::string("interval: 1m").size(), "interval: " + interval);
+  }
+  dir.Write(file, out);
+}
+
+// Polls `predicate` every 200 ms until it holds or `timeout` passes.
+template <typename Predicate>
+bool Eventually(Predicate predicate, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return predicate();
+}
+
+// Number of commits on `rev` after `base`.
+int CommitsSince(const std::filesystem::path& bare, const std::string& base,
+                 const std::string& rev = "main") {
+  Result<std::string> count = RunGit(bare, {"rev-list", "--count", base + ".." + rev});
+  return count ? std::stoi(*count) : -1;
+}
+
+// Parses every status file under `state`; returns the paths that are not a YAML mapping with a
+// status, each with its error.
+std::vector<std::string> InvalidStatusFiles(const std::filesystem::path& state) {
+  std::vector<std::string> bad;
+  int seen = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(state / "status")) {
+    if (!entry.is_regular_file()) continue;
+    ++seen;
+    try {
+      YAML::Node node = YAML::LoadFile(entry.path().string());
+      if (!node.IsMap() || !node["status"] || !node["metadata"]["name"]) {
+        bad.push_back(entry.path().string() + ": not a status object");
+      }
+    } catch (const YAML::Exception& e) {
+      bad.push_back(entry.path().string() + ": " + e.what());
+    }
+  }
+  if (seen == 0) bad.push_back("no status files");
+  return bad;
+}
+
+// The Ready condition's status and reason in a status file ("", "" when absent).
+std::pair<std::string, std::string> ReadyOf(const std::filesystem::path& file) {
+  try {
+    YAML::Node node = YAML::LoadFile(file.string());
+    for (const YAML::Node& c : node["status"]["conditions"]) {
+      if (c["type"].as<std::string>() == "Ready") {
+        return {c["status"].as<std::string>(), c["reason"].as<std::string>()};
+      }
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return {"", ""};
+}
+
+TEST_F(StandaloneIntegrationTest, RestartAfterKillCommitsTheNewTagExactlyOnce) {
+  SetIntervals(manifests_, "image.yaml", "2s");
+  SetIntervals(manifests_, "automation.yaml", "2s");
+  const std::string base = *RevParse(bare_, "main");
+  testing::ProcessOptions options;
+  options.args = {IMGAUTO_BINARY, "run", "--manifests", manifests_.path().string(),
+                  "--state-dir", state_.path().string()};
+  options.unset_env = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
+                       "NO_PROXY",    "no_proxy",    "ALL_PROXY",  "all_proxy"};
+  options.env = {{"HOME", state_.path().string()}};
+
+  Result<std::unique_ptr<testing::Process>> first = testing::Process::Start(options);
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_TRUE(Eventually([&] { return CommitsSince(bare_, base) >= 1; }, std::chrono::seconds(60)))
+      << (*first)->Stderr();
+  const std::string first_commit = *RevParse(bare_, "main");
+  (*first)->Kill(SIGKILL);
+  Result<int> killed = (*first)->Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(*killed, 128 + SIGKILL);
+  EXPECT_EQ(CommitsSince(bare_, base), 1);
+  EXPECT_THAT(Show("apps/compose.yaml"), HasSubstr(":1.1.0 #"));
+  EXPECT_THAT(InvalidStatusFiles(state_.path()), ::testing::IsEmpty());
+
+  ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
+  Result<std::unique_ptr<testing::Process>> second = testing::Process::Start(options);
+  ASSERT_TRUE(second) << second.error().message();
+  ASSERT_TRUE(Eventually([&] { return CommitsSince(bare_, first_commit) >= 1; },
+                         std::chrono::seconds(60)))
+      << (*second)->Stderr();
+  // Several more intervals pass: rescans and automation runs find nothing new to commit.
+  std::this_thread::sleep_for(std::chrono::seconds(7));
+  EXPECT_EQ(CommitsSince(bare_, first_commit), 1);
+  EXPECT_THAT(Show("apps/compose.yaml"), HasSubstr(":1.2.0 #"));
+  Result<std::string> message = RunGit(bare_, {"log", "-1", "--format=%B", "main"});
+  ASSERT_TRUE(message);
+  EXPECT_EQ(*message, image_ + ":1.1.0 -> " + image_ + ":1.2.0\n\nImage-Automation: flux-system/app");
+  EXPECT_TRUE((*second)->Running()) << (*second)->Stderr();
+  (*second)->Stop();
+  EXPECT_THAT(InvalidStatusFiles(state_.path()), ::testing::IsEmpty());
+  Result<std::string> policy = ReadFile(state_.path() / "status/imagepolicy/flux-system/app.yaml");
+  ASSERT_TRUE(policy);
+  EXPECT_THAT(*policy, HasSubstr("latestImage: " + image_ + ":1.2.0"));
+  EXPECT_THAT((*second)->Stdout() + (*second)->Stderr(), Not(HasSubstr(kGitPassword)));
+}
+
+TEST_F(StandaloneIntegrationTest, CorruptStatusFileIsRebuilt) {
+  CommandResult r = RunOnce();
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  const std::filesystem::path file = state_.path() / "status/imagerepository/flux-system/app.yaml";
+  const std::string garbage("\x00\xff\xfe[{: \x01garbage\n\tstatus: [\x7f", 27);
+  state_.Write("status/imagerepository/flux-system/app.yaml", garbage);
+
+  CommandResult again = RunOnce();
+  ASSERT_EQ(again.exit_code, 0) << again.stdout_text << again.stderr_text;
+  EXPECT_THAT(again.stdout_text, Not(HasSubstr("manifest issue")));
+  EXPECT_THAT(again.stdout_text, Not(HasSubstr("False")));
+  Result<std::string> rebuilt = ReadFile(file);
+  ASSERT_TRUE(rebuilt);
+  EXPECT_NE(*rebuilt, garbage);
+  EXPECT_THAT(*rebuilt, HasSubstr("tagCount: 3"));
+  EXPECT_EQ(ReadyOf(file), std::make_pair(std::string("True"), std::string("Succeeded")));
+  EXPECT_THAT(InvalidStatusFiles(state_.path()), ::testing::IsEmpty());
+}
+
+TEST_F(StandaloneIntegrationTest, MissingSecretFailsOnlyItsRepository) {
+  ASSERT_TRUE(registry_->PushImage("acme/other", "2.0.0"));
+  std::filesystem::remove(manifests_.Path("automation.yaml"));
+  manifests_.Write("image.yaml", R"(apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+spec:
+  image: )" + image_ + R"(
+  interval: 1m
+  secretRef:
+    name: no-such-secret
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: other
+spec:
+  image: )" + registry_->host() + R"(/acme/other
+  interval: 1m
+  secretRef:
+    name: regcred
+)");
+  CommandResult r = RunOnce();
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("imagerepository/flux-system/app"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("no-such-secret"));
+  const std::filesystem::path status = state_.path() / "status/imagerepository/flux-system";
+  EXPECT_EQ(ReadyOf(status / "app.yaml"),
+            std::make_pair(std::string("False"), std::string("AuthenticationFailed")));
+  EXPECT_EQ(ReadyOf(status / "other.yaml"),
+            std::make_pair(std::string("True"), std::string("Succeeded")));
+  Result<std::string> other = ReadFile(status / "other.yaml");
+  ASSERT_TRUE(other);
+  EXPECT_THAT(*other, HasSubstr("tagCount: 1"));
+}
+
+TEST_F(StandaloneIntegrationTest, KubeVelaApplicationDrivesTheSameLoop) {
+  std::filesystem::remove(manifests_.Path("image.yaml"));
+  std::filesystem::remove(manifests_.Path("automation.yaml"));
+  manifests_.Write("app.yaml", R"(apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: fleet
+spec:
+  components:
+    - name: app
+      type: kustomize
+      properties:
+        url: )" + git_->Url("fleet.git") + R"(
+        secretRef: git-auth
+        git:
+          branch: main
+        path: ./apps
+        imageRepository:
+          image: )" + image_ + R"(
+          secretRef: regcred
+          interval: 1m
+          policy:
+            semver: {range: ">=1.0.0"}
+          commitMessage: '{{range .Updated.Images}}{{println .}}{{end}}'
+)");
+  const std::string before = *RevParse(bare_, "main");
+  CommandResult r = RunOnce();
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("imageupdateautomation/flux-system/app"));
+  ASSERT_EQ(CommitsSince(bare_, before), 1);
+  EXPECT_THAT(Show("apps/compose.yaml"), HasSubstr(":1.1.0 #"));
+  Result<std::string> author = RunGit(bare_, {"log", "-1", "--format=%an <%ae>", "main"});
+  ASSERT_TRUE(author);
+  EXPECT_EQ(*author, "kubevelabot <kubevelabot@users.noreply.github.com>");
+  Result<std::string> message = RunGit(bare_, {"log", "-1", "--format=%B", "main"});
+  ASSERT_TRUE(message);
+  EXPECT_THAT(*message, ::testing::StartsWith("Update image automatically.\n" + image_ +
+                                              ":1.1.0\n"));
+  EXPECT_THAT(*message, HasSubstr("Image-Automation: flux-system/app"));
+  Result<std::string> status =
+      ReadFile(state_.path() / "status/imageupdateautomation/flux-system/app.yaml");
+  ASSERT_TRUE(status);
+  EXPECT_THAT(*status, HasSubstr("imgauto.io/source: app.yaml"));
 }
 
 }  // namespace
