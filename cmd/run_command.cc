@@ -32,9 +32,11 @@ FlagSet RunFlags() {
   flags.Bool("once", "reconcile everything once, print a summary, exit 1 unless all are Ready");
   flags.String("default-namespace", "NS", "namespace of objects that name none", "flux-system");
   flags.Bool("no-cross-namespace-refs", "forbid references to objects in other namespaces");
-  flags.String("metrics-addr", "ADDR", "metrics listen address (served from issue 5 on)", ":8080");
-  flags.String("health-addr", "ADDR", "health probe listen address (served from issue 5 on)",
+  flags.String("metrics-addr", "ADDR", "metrics listen address (metrics arrive with issue 5)",
+               ":8080");
+  flags.String("health-addr", "ADDR", "/healthz and /readyz listen address (empty: none)",
                ":9440");
+  flags.String("concurrent", "N", "automations reconciled in parallel", "2");
   return flags;
 }
 
@@ -67,6 +69,15 @@ int RunStandalone(const ParsedFlags& flags, CommandContext& ctx) {
   options.state_dir = flags.GetString("state-dir").value_or(DefaultStateDir());
   options.default_namespace = flags.GetString("default-namespace").value_or("flux-system");
   options.no_cross_namespace_refs = flags.GetBool("no-cross-namespace-refs");
+  options.health_addr = flags.GetString("health-addr").value_or(":9440");
+  if (std::optional<std::string> concurrent = flags.GetString("concurrent")) {
+    char* end = nullptr;
+    long n = std::strtol(concurrent->c_str(), &end, 10);
+    if (end == concurrent->c_str() || *end != '\0' || n <= 0 || n > 64) {
+      return Fail(ctx.err, "flag --concurrent: must be an integer from 1 to 64", kExitUsage);
+    }
+    options.concurrent = static_cast<int>(n);
+  }
   standalone::StandaloneRunner runner(options, ctx.logger, ctx.clock);
   if (flags.GetBool("once")) {
     Result<standalone::PassSummary> summary = runner.RunOnce();

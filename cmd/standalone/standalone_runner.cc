@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -21,6 +22,8 @@
 #include "cmd/standalone/manifest_dir.h"
 #include "cmd/standalone/state_store.h"
 #include "core/duration.h"
+#include "metrics/http_server.h"
+#include "core/runtime/work_queue.h"
 #include "core/kube/conditions.h"
 #include "reflector/controller/status_conditions.h"
 #include "reflector/api/image_policy.h"
@@ -52,6 +55,7 @@ struct Entry {
   T object;
   SteadyTime due{};  // run when now >= due
   int failures = 0;
+  std::string written_status;  // the status JSON last written to the state store
 };
 
 // Which of the kinds we reconcile a document is, by apiVersion group and kind.
@@ -160,6 +164,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
 
   // ---- lookups for the reconcilers ----
   Result<rapi::ImageRepository> GetImageRepository(const ObjectKey& key) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = repos_.find(key);
     if (it == repos_.end()) {
       return Error(ErrorKind::kNotFound,
@@ -169,11 +174,13 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
   Result<std::map<std::string, std::string>> GetNamespaceLabels(
       std::string_view name) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = namespace_labels_.find(std::string(name));
     // Namespaces are implicit in standalone mode: an undeclared one exists without labels.
     return it == namespace_labels_.end() ? std::map<std::string, std::string>{} : it->second;
   }
   Result<rctl::SecretData> GetSecret(const ObjectKey& key) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = secrets_by_key_.find(key);
     if (it == secrets_by_key_.end()) {
       return Error(ErrorKind::kNotFound, "secrets \"" + key.name + "\" not found");
@@ -181,6 +188,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     return it->second.data;
   }
   Result<std::vector<std::string>> GetImagePullSecretNames(const ObjectKey& key) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = pull_secrets_.find(key);
     if (it == pull_secrets_.end()) {
       return Error(ErrorKind::kNotFound, "serviceaccounts \"" + key.name + "\" not found");
@@ -188,6 +196,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     return it->second;
   }
   Result<std::vector<rapi::ImagePolicy>> ListImagePolicies(std::string_view ns) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     std::vector<rapi::ImagePolicy> out;
     for (const auto& [key, entry] : policies_) {
       if (key.ns == ns) {
@@ -198,6 +207,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
   Result<aapi::GitRepository> GetGitRepository(std::string_view ns,
                                                std::string_view name) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = git_repos_.find(ObjectKey{std::string(ns), std::string(name)});
     if (it == git_repos_.end()) {
       return Error(ErrorKind::kNotFound, "gitrepositories.source.toolkit.fluxcd.io \"" +
@@ -206,6 +216,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     return it->second;
   }
   Result<aapi::Secret> GetSecret(std::string_view ns, std::string_view name) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = secrets_by_key_.find(ObjectKey{std::string(ns), std::string(name)});
     if (it == secrets_by_key_.end()) {
       return Error(ErrorKind::kNotFound, "secrets \"" + std::string(name) + "\" not found");
@@ -217,6 +228,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
 
   // (Re)loads the directory. Objects keep their schedule when their spec is unchanged.
   Result<void> Load() {
+    std::lock_guard<std::mutex> lock(mu_);
     Result<ManifestSnapshot> snap =
         LoadManifestDir(options_.manifests_dir, options_.default_namespace);
     if (!snap) {
@@ -311,59 +323,106 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
 
   // ---- reconciling ----
 
-  // Runs every due object in dependency order. `all` runs everything regardless of due time.
+  // Runs every due object in dependency order on this thread. `all` runs everything regardless
+  // of due times and makes every repository scan (an explicit request, as --once is).
   void Pass(bool all) {
-    const SteadyTime now = clock_.Monotonic();
-    for (auto& [key, entry] : repos_) {
-      if (!all && now < entry.due) continue;
-      rapi::ImageRepositoryStatus before = entry.object.status;
-      if (all && !rctl::ReconcileRequestToken(entry.object.metadata)) {
-        // A full pass (--once) is an explicit request, like `flux reconcile image repository`:
-        // scan now even when the interval has not elapsed.
-        // Nanosecond precision (like `flux reconcile`): two --once runs in the same second must
-        // still be two requests.
-        entry.object.metadata.annotations.push_back(
-            {"reconcile.fluxcd.io/requestedAt", RequestToken(clock_.Now())});
-      }
-      rctl::ReconcileResult r = repo_reconciler_->Reconcile(entry.object);
-      Finish(entry, rapi::ImageRepositoryStatusToJson(
-                        entry.object.status, Version(entry.doc)).dump(),
-             r.requeue_after, r.error.has_value(), r.event);
-      if (rctl::ScanRevisionChanged(before, entry.object.status)) {
-        for (auto& [pkey, policy] : policies_) {
-          if (rctl::RepositoryKey(policy.object) == key) policy.due = now;
-        }
+    for (const ObjectKey& key : DueKeys(repos_, all)) ReconcileRepository(key, all);
+    for (const ObjectKey& key : DueKeys(policies_, all)) ReconcilePolicy(key);
+    for (const ObjectKey& key : DueKeys(automations_, all)) ReconcileAutomation(key);
+  }
+
+  // The loop's share of a tick: repositories and policies here, automations handed to the
+  // workers (a slow git remote must not hold up scans).
+  void Tick(runtime::WorkQueue& automation_queue) {
+    for (const ObjectKey& key : DueKeys(repos_, false)) ReconcileRepository(key, false);
+    for (const ObjectKey& key : DueKeys(policies_, false)) ReconcilePolicy(key);
+    std::vector<ObjectKey> due = DueKeys(automations_, false);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const ObjectKey& key : due) {
+        auto it = automations_.find(key);
+        if (it != automations_.end()) it->second.due = SteadyTime::max();  // queued
       }
     }
-    for (auto& [key, entry] : policies_) {
-      if (!all && now < entry.due) continue;
-      rapi::ImagePolicyStatus before = entry.object.status;
-      rctl::ReconcileResult r = policy_reconciler_->Reconcile(entry.object);
-      Finish(entry, rapi::ImagePolicyStatusToJson(entry.object.status, Version(entry.doc)).dump(),
-             r.requeue_after, r.error.has_value(), r.event);
-      if (rctl::LatestRefChanged(before, entry.object.status)) {
-        for (auto& [akey, automation] : automations_) {
-          if (akey.ns == key.ns) automation.due = now;
-        }
-      }
+    for (const ObjectKey& key : due) automation_queue.Add(key.ns + "/" + key.name);
+  }
+
+  void ReconcileRepository(const ObjectKey& key, bool request) {
+    Entry<rapi::ImageRepository> work;
+    if (!Snapshot(repos_, key, work)) return;
+    if (request && !rctl::ReconcileRequestToken(work.object.metadata)) {
+      // A full pass (--once) is an explicit request, like `flux reconcile image repository`:
+      // scan now even when the interval has not elapsed. Nanosecond precision (like `flux
+      // reconcile`): two --once runs in the same second must still be two requests.
+      work.object.metadata.annotations.push_back(
+          {"reconcile.fluxcd.io/requestedAt", RequestToken(clock_.Now())});
     }
-    for (auto& [key, entry] : automations_) {
-      if (!all && now < entry.due) continue;
-      actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(entry.object, *this);
-      std::optional<rctl::Event> event;
-      if (r.event) {
-        event = rctl::Event{r.event->type == "Warning" ? rctl::EventType::kWarning
-                            : r.event->type == "Trace" ? rctl::EventType::kTrace
-                                                       : rctl::EventType::kNormal,
-                            r.event->reason, r.event->message};
-      }
-      std::chrono::nanoseconds requeue = r.requeue_after.value_or(std::chrono::nanoseconds(0));
-      Finish(entry, aapi::ImageUpdateAutomationStatusToJson(entry.object.status).dump(), requeue,
-             r.failed && !r.stalled, event);
+    const rapi::ImageRepositoryStatus before = work.object.status;
+    rctl::ReconcileResult r = repo_reconciler_->Reconcile(work.object);
+    const bool revision_changed = rctl::ScanRevisionChanged(before, work.object.status);
+    Commit(repos_, work,
+           rapi::ImageRepositoryStatusToJson(work.object.status, Version(work.doc)).dump(),
+           r.requeue_after, r.error.has_value(), r.event, [&] {
+             if (!revision_changed) return;
+             const SteadyTime now = clock_.Monotonic();
+             for (auto& [pkey, policy] : policies_) {
+               if (rctl::RepositoryKey(policy.object) == key) policy.due = std::min(policy.due, now);
+             }
+           });
+  }
+
+  void ReconcilePolicy(const ObjectKey& key) {
+    Entry<rapi::ImagePolicy> work;
+    if (!Snapshot(policies_, key, work)) return;
+    const rapi::ImagePolicyStatus before = work.object.status;
+    rctl::ReconcileResult r = policy_reconciler_->Reconcile(work.object);
+    const bool latest_changed = rctl::LatestRefChanged(before, work.object.status);
+    Commit(policies_, work,
+           rapi::ImagePolicyStatusToJson(work.object.status, Version(work.doc)).dump(),
+           r.requeue_after, r.error.has_value(), r.event, [&] {
+             if (!latest_changed) return;
+             const SteadyTime now = clock_.Monotonic();
+             for (auto& [akey, automation] : automations_) {
+               // A queued automation (due = max) picks the change up when it runs.
+               if (akey.ns == key.ns && automation.due != SteadyTime::max()) {
+                 automation.due = std::min(automation.due, now);
+               }
+             }
+           });
+  }
+
+  void ReconcileAutomation(const ObjectKey& key) {
+    Entry<aapi::ImageUpdateAutomation> work;
+    if (!Snapshot(automations_, key, work)) return;
+    actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(work.object, *this);
+    std::optional<rctl::Event> event;
+    if (r.event) {
+      event = rctl::Event{r.event->type == "Warning" ? rctl::EventType::kWarning
+                          : r.event->type == "Trace" ? rctl::EventType::kTrace
+                                                     : rctl::EventType::kNormal,
+                          r.event->reason, r.event->message};
+    }
+    std::chrono::nanoseconds requeue = r.requeue_after.value_or(std::chrono::nanoseconds(0));
+    Commit(automations_, work, aapi::ImageUpdateAutomationStatusToJson(work.object.status).dump(),
+           requeue, r.failed && !r.stalled, event, [] {});
+  }
+
+  // Runs automations handed out by `queue` until it shuts down.
+  void AutomationWorker(runtime::WorkQueue& queue) {
+    while (std::optional<std::string> item = queue.Get()) {
+      size_t slash = item->find('/');
+      ReconcileAutomation(ObjectKey{item->substr(0, slash), item->substr(slash + 1)});
+      queue.Done(*item);
     }
   }
 
+  bool HasObjects() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !repos_.empty() || !policies_.empty() || !automations_.empty();
+  }
+
   SteadyTime NextDue() const {
+    std::lock_guard<std::mutex> lock(mu_);
     SteadyTime next = SteadyTime::max();
     for (const auto& [k, e] : repos_) next = std::min(next, e.due);
     for (const auto& [k, e] : policies_) next = std::min(next, e.due);
@@ -372,6 +431,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
 
   PassSummary Summary() const {
+    std::lock_guard<std::mutex> lock(mu_);
     PassSummary summary;
     auto add = [&](const auto& entries, auto suspended) {
       for (const auto& [key, entry] : entries) {
@@ -421,12 +481,13 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       return;
     }
     const ObjectKey key{doc.ns, doc.name};
-    Entry<T> entry{doc, std::move(*object), now, 0};
+    Entry<T> entry{doc, std::move(*object), now, 0, ""};
     auto it = old.find(key);
     if (it != old.end() && it->second.doc.text == doc.text) {
       entry.due = it->second.due;
       entry.failures = it->second.failures;
       entry.object.status = it->second.object.status;
+      entry.written_status = it->second.written_status;
     }
     out[key] = std::move(entry);
   }
@@ -492,29 +553,71 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
   }
 
+  // Keys of `entries` that are due (all of them when `all`).
   template <typename T>
-  void Finish(Entry<T>& entry, const std::string& status_json, std::chrono::nanoseconds requeue,
-              bool failed, const std::optional<rctl::Event>& event) {
-    if (Result<void> saved = state_.Save(entry.doc, status_json); !saved) {
-      logger_.Error("writing status failed",
-                    {{"name", entry.doc.ns + "/" + entry.doc.name}, {"error", saved.error().message()}});
-    }
+  std::vector<ObjectKey> DueKeys(const std::map<ObjectKey, Entry<T>>& entries, bool all) const {
+    std::lock_guard<std::mutex> lock(mu_);
     const SteadyTime now = clock_.Monotonic();
-    if (failed) {
-      ++entry.failures;
-      auto delay = options_.min_retry_delay * (1LL << std::min(entry.failures - 1, 20));
-      entry.due = now + std::min<std::chrono::nanoseconds>(delay, options_.max_retry_delay);
-    } else {
-      entry.failures = 0;
-      entry.due = requeue.count() > 0 ? now + requeue : SteadyTime::max();
+    std::vector<ObjectKey> keys;
+    for (const auto& [key, entry] : entries) {
+      if (all || now >= entry.due) keys.push_back(key);
+    }
+    return keys;
+  }
+
+  // Copies the entry of `key` out of the shared map (false when it is gone).
+  template <typename T>
+  bool Snapshot(const std::map<ObjectKey, Entry<T>>& entries, const ObjectKey& key,
+                Entry<T>& out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries.find(key);
+    if (it == entries.end()) return false;
+    out = it->second;
+    return true;
+  }
+
+  // Stores the reconciled status back (unless the object was edited or removed meanwhile: the
+  // next pass reconciles the new spec), schedules the next run, runs `triggers` under the lock,
+  // then writes the status file when it changed and logs the event.
+  template <typename T, typename Triggers>
+  void Commit(std::map<ObjectKey, Entry<T>>& entries, const Entry<T>& work,
+              const std::string& status_json, std::chrono::nanoseconds requeue, bool failed,
+              const std::optional<rctl::Event>& event, Triggers triggers) {
+    bool write = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries.find(ObjectKey{work.doc.ns, work.doc.name});
+      if (it == entries.end() || it->second.doc.text != work.doc.text) {
+        return;
+      }
+      Entry<T>& entry = it->second;
+      entry.object.status = work.object.status;
+      const SteadyTime now = clock_.Monotonic();
+      if (failed) {
+        ++entry.failures;
+        auto delay = options_.min_retry_delay * (1LL << std::min(entry.failures - 1, 20));
+        entry.due = now + std::min<std::chrono::nanoseconds>(delay, options_.max_retry_delay);
+      } else {
+        entry.failures = 0;
+        entry.due = requeue.count() > 0 ? now + requeue : SteadyTime::max();
+      }
+      write = entry.written_status != status_json;
+      entry.written_status = status_json;
+      triggers();
+    }
+    if (write) {
+      if (Result<void> saved = state_.Save(work.doc, status_json); !saved) {
+        logger_.Error("writing status failed", {{"name", work.doc.ns + "/" + work.doc.name},
+                                                {"error", saved.error().message()}});
+      }
     }
     if (event) {
       const LogLevel level = event->type == rctl::EventType::kTrace     ? LogLevel::kDebug
                              : event->type == rctl::EventType::kWarning ? LogLevel::kError
                                                                         : LogLevel::kInfo;
       logger_.Log(level, event->message,
-                  {{"kind", entry.doc.kind},
-                   {"name", entry.doc.ns + "/" + entry.doc.name},
+                  {{"kind", work.doc.kind},
+                   {"name", work.doc.ns + "/" + work.doc.name},
                    {"type", std::string(rctl::EventTypeName(event->type))},
                    {"reason", event->reason}});
     }
@@ -532,6 +635,8 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   std::unique_ptr<rctl::ImagePolicyReconciler> policy_reconciler_;
   std::unique_ptr<actl::ImageUpdateAutomationReconciler> automation_reconciler_;
 
+  // Guards the object maps below; never held while reconciling.
+  mutable std::mutex mu_;
   std::string fingerprint_;
   std::vector<std::string> issues_;
   std::map<ObjectKey, Entry<rapi::ImageRepository>> repos_;
@@ -564,19 +669,49 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   if (Result<void> ok = impl_->Init(); !ok) {
     return ok.error();
   }
+  std::atomic<bool> ready{false};
+  std::unique_ptr<metrics::HttpServer> health;
+  if (!impl_->options().health_addr.empty()) {
+    auto ok = [](const metrics::ServerRequest&) { return metrics::ServerResponse{.body = "ok"}; };
+    auto readyz = [&ready](const metrics::ServerRequest&) {
+      metrics::ServerResponse r;
+      r.status = ready.load() ? 200 : 503;
+      r.body = ready.load() ? "ok" : "manifests not loaded yet";
+      return r;
+    };
+    Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+        {.address = impl_->options().health_addr},
+        {{"GET", "/healthz", ok}, {"GET", "/readyz", readyz}});
+    if (!server) {
+      return server.error().Wrap("--health-addr");
+    }
+    health = std::move(*server);
+  }
   if (Result<void> ok = impl_->Load(); !ok) {
     return ok.error();
   }
-  impl_->Pass(false);  // everything is due after a load; repositories still honour intervals
+  ready.store(true);
+
+  runtime::WorkQueue queue({.min_retry_delay = impl_->options().min_retry_delay,
+                            .max_retry_delay = impl_->options().max_retry_delay,
+                            .clock = nullptr});
+  std::vector<std::thread> workers;
+  for (int i = 0; i < std::max(1, impl_->options().concurrent); ++i) {
+    workers.emplace_back([this, &queue] { impl_->AutomationWorker(queue); });
+  }
+  // Everything is due after a load; repositories still honour their intervals.
+  impl_->Tick(queue);
   while (!stop.load()) {
     std::this_thread::sleep_for(impl_->options().tick);
     if (impl_->DirectoryChanged()) {
-      if (Result<void> ok = impl_->Load(); !ok) {
-        // The directory vanished or became unreadable: keep the objects we have.
-        continue;
-      }
+      // A failed load (the directory vanished or became unreadable) keeps the objects we have.
+      (void)impl_->Load();
     }
-    impl_->Pass(false);
+    impl_->Tick(queue);
+  }
+  queue.ShutDown();
+  for (std::thread& worker : workers) {
+    worker.join();
   }
   return {};
 }

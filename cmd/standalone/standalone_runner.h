@@ -33,6 +33,11 @@ struct RunnerOptions {
   std::filesystem::path state_dir;
   std::string default_namespace = "flux-system";
   bool no_cross_namespace_refs = false;
+  // /healthz and /readyz (ready once the manifests loaded); empty: no health endpoint.
+  std::string health_addr;
+  // Automations run on this many worker threads, so one slow git remote does not hold up
+  // registry scans or other automations (--concurrent).
+  int concurrent = 2;
   // How often the loop looks at the directory and the due times.
   std::chrono::milliseconds tick{1000};
   std::chrono::milliseconds min_retry_delay{750};

@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/fs.h"
+#include "core/http/beast_client.h"
 #include "tests/support/git_servers.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -294,9 +295,12 @@ TEST_F(StandaloneIntegrationTest, RestartAfterKillCommitsTheNewTagExactlyOnce) {
   SetIntervals(manifests_, "image.yaml", "2s");
   SetIntervals(manifests_, "automation.yaml", "2s");
   const std::string base = *RevParse(bare_, "main");
+  Result<int> health_port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(health_port);
+  const std::string health = "127.0.0.1:" + std::to_string(*health_port);
   testing::ProcessOptions options;
   options.args = {IMGAUTO_BINARY, "run", "--manifests", manifests_.path().string(),
-                  "--state-dir", state_.path().string()};
+                  "--state-dir", state_.path().string(), "--health-addr", health};
   options.unset_env = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
                        "NO_PROXY",    "no_proxy",    "ALL_PROXY",  "all_proxy"};
   options.env = {{"HOME", state_.path().string()}};
@@ -306,6 +310,14 @@ TEST_F(StandaloneIntegrationTest, RestartAfterKillCommitsTheNewTagExactlyOnce) {
   ASSERT_TRUE(Eventually([&] { return CommitsSince(bare_, base) >= 1; }, std::chrono::seconds(60)))
       << (*first)->Stderr();
   const std::string first_commit = *RevParse(bare_, "main");
+  // The health endpoint answers while it runs.
+  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+  ASSERT_TRUE(client);
+  Result<http::Response> readyz = (*client)->Send(
+      {.method = "GET", .url = "http://" + health + "/readyz", .headers = {}, .body = "",
+       .deadline = std::nullopt});
+  ASSERT_TRUE(readyz) << readyz.error().message();
+  EXPECT_EQ(readyz->status, 200);
   (*first)->Kill(SIGKILL);
   Result<int> killed = (*first)->Wait(std::chrono::seconds(10));
   ASSERT_TRUE(killed);
