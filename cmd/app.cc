@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "cmd/app.h"
 
 #include <istream>
@@ -7,6 +8,7 @@
 #include "cmd/policy_command.h"
 #include "cmd/scan_command.h"
 #include "cmd/setters_command.h"
+#include "cmd/controller_command.h"
 #include "cmd/run_command.h"
 #include "cmd/status_command.h"
 #include "cmd/template_command.h"
@@ -37,9 +39,13 @@ std::string MainUsage(const std::vector<Command>& commands) {
       "imgauto: Flux image automation, from the command line.\n\n"
       "Usage:\n  imgauto [global flags] <command> [flags] [args]\n  imgauto help [command]\n\n"
       "Commands:\n";
+  std::size_t width = 0;
   for (const Command& command : commands) {
-    text += "  " + command.name + std::string(10 - command.name.size(), ' ') + command.summary +
-            "\n";
+    width = std::max(width, command.name.size());
+  }
+  for (const Command& command : commands) {
+    text += "  " + command.name + std::string(width + 2 - command.name.size(), ' ') +
+            command.summary + "\n";
   }
   text += "\nGlobal flags:\n" + GlobalFlags().Usage();
   text += "\nExit codes: 0 success, 1 operation failed, 2 usage error or invalid input.\n";
@@ -113,8 +119,10 @@ void AddGlobalFlags(FlagSet& flags) {
 }
 
 std::vector<Command> BuiltinCommands() {
-  return {PolicyCommand(),  ScanCommand(),     DigestCommand(),
-          SettersCommand(), TemplateCommand(), RunCommand(), StatusCommand()};
+  return {PolicyCommand(),     ScanCommand(),       DigestCommand(),
+          SettersCommand(),    TemplateCommand(),   RunCommand(),
+          StatusCommand(),     ReflectorCommand(),  AutomationCommand(),
+          ControllersCommand()};
 }
 
 int Fail(std::ostream& err, std::string_view message, int code) {

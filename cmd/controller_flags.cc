@@ -53,20 +53,28 @@ Result<int> PositiveInt(const ParsedFlags& flags, std::string_view name, int fal
 }  // namespace
 
 std::string_view ControllerName(ControllerKind kind) {
-  return kind == ControllerKind::kReflector ? "image-reflector-controller"
-                                            : "image-automation-controller";
+  switch (kind) {
+    case ControllerKind::kReflector:
+      return "image-reflector-controller";
+    case ControllerKind::kAutomation:
+      return "image-automation-controller";
+    case ControllerKind::kBoth:
+      break;
+  }
+  return "imgauto-controllers";
 }
 
 Result<std::map<std::string, bool>> ParseFeatureGates(std::string_view text, ControllerKind kind) {
-  std::map<std::string, bool> gates;
-  if (kind == ControllerKind::kReflector) {
-    gates = {{"CacheSecretsAndConfigMaps", false},
-             {"FluxStorage", false},
-             {"ObjectLevelWorkloadIdentity", false}};
-  } else {
-    gates = {{"GitForcePushBranch", true},          {"GitShallowClone", true},
-             {"GitAllBranchReferences", true},      {"GitSparseCheckout", false},
-             {"CacheSecretsAndConfigMaps", false},  {"ObjectLevelWorkloadIdentity", false}};
+  std::map<std::string, bool> gates = {{"CacheSecretsAndConfigMaps", false},
+                                       {"ObjectLevelWorkloadIdentity", false}};
+  if (kind != ControllerKind::kAutomation) {
+    gates["FluxStorage"] = false;
+  }
+  if (kind != ControllerKind::kReflector) {
+    gates["GitForcePushBranch"] = true;
+    gates["GitShallowClone"] = true;
+    gates["GitAllBranchReferences"] = true;
+    gates["GitSparseCheckout"] = false;
   }
   for (const std::string& part : Split(text, ",")) {
     std::string_view entry = TrimSpace(part);
@@ -96,7 +104,9 @@ Result<std::map<std::string, bool>> ParseFeatureGates(std::string_view text, Con
 }
 
 FlagSet ControllerFlags(ControllerKind kind) {
-  FlagSet flags(std::string(kind == ControllerKind::kReflector ? "reflector" : "automation"));
+  FlagSet flags(std::string(kind == ControllerKind::kReflector    ? "reflector"
+                            : kind == ControllerKind::kAutomation ? "automation"
+                                                                  : "controllers"));
   flags.String("metrics-addr", "ADDR", "address the metric endpoint binds to", ":8080");
   flags.String("health-addr", "ADDR", "address the health endpoint binds to", ":9440");
   flags.String("events-addr", "URL", "notification-controller address for events");
@@ -118,13 +128,14 @@ FlagSet ControllerFlags(ControllerKind kind) {
   flags.String("kubeconfig", "FILE", "kubeconfig (else $KUBECONFIG, else in-cluster)");
   flags.String("kube-api-qps", "N", "API server request rate", "50");
   flags.String("kube-api-burst", "N", "API server request burst", "300");
-  if (kind == ControllerKind::kReflector) {
+  if (kind != ControllerKind::kAutomation) {
     flags.String("storage-path", "DIR", "where tag stores are kept", "/data");
     flags.String("requeue-dependency", "DUR", "requeue delay for policies without tags", "30s");
     flags.String("gc-interval", "DUR", "tag store garbage collection interval", "10m");
     flags.String("storage-value-log-file-size", "SIZE", "accepted for compatibility", "256Mi");
     flags.String("storage-compression-threshold", "SIZE", "gzip tag files from this size", "64Ki");
-  } else {
+  }
+  if (kind != ControllerKind::kReflector) {
     flags.String("ssh-kex-algos", "LIST", "accepted for compatibility");
     flags.String("ssh-hostkey-algos", "LIST", "accepted for compatibility");
   }
@@ -178,6 +189,7 @@ Result<ControllerOptions> ReadControllerFlags(const ParsedFlags& flags, Controll
     return FlagError("leader-election-renew-deadline", "must be shorter than the lease duration");
   }
   le.release_on_cancel = BoolDefaultTrue(flags, "leader-election-release-on-cancel");
+  if (!runtime_namespace.empty()) le.ns = std::string(runtime_namespace);
   le.id = std::string(ControllerName(kind)) + "-leader-election";
   if (!o.watch_label_selector.empty()) {
     // Shards elect separately: a stable suffix from the selector.
@@ -208,7 +220,7 @@ Result<ControllerOptions> ReadControllerFlags(const ParsedFlags& flags, Controll
   if (!burst) return burst.error();
   o.kube_api_burst = *burst;
 
-  if (kind == ControllerKind::kReflector) {
+  if (kind != ControllerKind::kAutomation) {
     o.storage_path = flags.GetString("storage-path").value_or(o.storage_path);
     if (o.storage_path.empty()) return FlagError("storage-path", "must not be empty");
     Result<std::chrono::nanoseconds> requeue =
@@ -222,7 +234,8 @@ Result<ControllerOptions> ReadControllerFlags(const ParsedFlags& flags, Controll
         flags.GetString("storage-value-log-file-size").value_or(o.storage_value_log_file_size);
     o.storage_compression_threshold =
         flags.GetString("storage-compression-threshold").value_or(o.storage_compression_threshold);
-  } else {
+  }
+  if (kind != ControllerKind::kReflector) {
     o.ssh_kex_algos = flags.GetString("ssh-kex-algos").value_or("");
     o.ssh_hostkey_algos = flags.GetString("ssh-hostkey-algos").value_or("");
   }

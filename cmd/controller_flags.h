@@ -18,9 +18,10 @@
 
 namespace imgauto::cmd {
 
-enum class ControllerKind { kReflector, kAutomation };
+// kBoth: `imgauto controllers`, both controllers in one process (the union of the flags).
+enum class ControllerKind { kReflector, kAutomation, kBoth };
 
-// "image-reflector-controller" / "image-automation-controller".
+// "image-reflector-controller" / "image-automation-controller" / "imgauto-controllers".
 std::string_view ControllerName(ControllerKind kind);
 
 struct LeaderElectionOptions {
@@ -29,6 +30,8 @@ struct LeaderElectionOptions {
   std::chrono::nanoseconds renew_deadline = std::chrono::seconds(30);
   std::chrono::nanoseconds retry_period = std::chrono::seconds(5);
   bool release_on_cancel = true;
+  // Namespace of the Lease: $RUNTIME_NAMESPACE, else flux-system.
+  std::string ns = "flux-system";
   // "<controller>-leader-election", with a suffix derived from --watch-label-selector so that
   // shards elect separately.
   std::string id;

@@ -1,0 +1,753 @@
+#include "cmd/cluster/cluster_runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "automation/api/git_repository.h"
+#include "automation/api/image_update_automation.h"
+#include "automation/api/secret.h"
+#include "automation/api/status_json.h"
+#include "automation/controller/image_update_automation_reconciler.h"
+#include "automation/git/library.h"
+#include "cmd/cluster/api_lease_store.h"
+#include "cmd/cluster/merge_patch.h"
+#include "cmd/registry_client_factory.h"
+#include "core/duration.h"
+#include "core/events/notification_forwarder.h"
+#include "core/http/beast_client.h"
+#include "core/redact.h"
+#include "core/runtime/leader_elector.h"
+#include "core/runtime/work_queue.h"
+#include "metrics/http_server.h"
+#include "reflector/api/image_policy.h"
+#include "reflector/api/image_repository.h"
+#include "reflector/api/status_json.h"
+#include "reflector/controller/image_policy_reconciler.h"
+#include "reflector/controller/image_repository_getter.h"
+#include "reflector/controller/image_repository_reconciler.h"
+#include "reflector/controller/secret_getter.h"
+#include "reflector/store/file_tag_store.h"
+
+namespace imgauto::cmd::cluster {
+namespace {
+
+namespace rapi = reflector::api;
+namespace aapi = automation::api;
+namespace rctl = reflector::controller;
+namespace actl = automation::controller;
+using nlohmann::json;
+using kube::ObjectKey;
+
+constexpr std::string_view kImageGroup = "image.toolkit.fluxcd.io";
+constexpr std::string_view kSourceGroup = "source.toolkit.fluxcd.io";
+constexpr std::string_view kRequestAnnotation = "reconcile.fluxcd.io/requestedAt";
+
+enum class Kind { kRepository, kPolicy, kAutomation, kGitRepository };
+
+char KindCode(Kind kind) {
+  switch (kind) {
+    case Kind::kRepository: return 'R';
+    case Kind::kPolicy: return 'P';
+    case Kind::kAutomation: return 'A';
+    case Kind::kGitRepository: return 'G';
+  }
+  return '?';
+}
+
+const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kRepository: return "ImageRepository";
+    case Kind::kPolicy: return "ImagePolicy";
+    case Kind::kAutomation: return "ImageUpdateAutomation";
+    case Kind::kGitRepository: return "GitRepository";
+  }
+  return "";
+}
+
+std::string Str(const json& j, std::initializer_list<const char*> path) {
+  const json* node = &j;
+  for (const char* key : path) {
+    if (!node->is_object()) return {};
+    auto it = node->find(key);
+    if (it == node->end()) return {};
+    node = &*it;
+  }
+  return node->is_string() ? node->get<std::string>() : node->is_number() ? node->dump() : "";
+}
+
+ObjectKey KeyOf(const json& obj) {
+  return {Str(obj, {"metadata", "namespace"}), Str(obj, {"metadata", "name"})};
+}
+
+std::string Identity() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "imgauto");
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", rd());
+  return std::string(host) + "_" + suffix;
+}
+
+// The thing a cache stores per object.
+using Cache = std::map<ObjectKey, json>;
+
+}  // namespace
+
+class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
+                                  public rctl::SecretGetter,
+                                  public actl::AutomationObjects {
+ public:
+  Impl(kube::ApiClient& client, ControllerOptions options, ControllerSet controllers,
+       const Logger& logger, const Clock& clock)
+      : client_(client),
+        options_(std::move(options)),
+        controllers_(controllers),
+        logger_(logger),
+        clock_(clock),
+        factory_({.logger = &logger, .secrets = &secrets_, .proxy_environment = std::nullopt,
+                  .clock = &clock}),
+        queue_({.min_retry_delay = options_.min_retry_delay,
+                .max_retry_delay = options_.max_retry_delay,
+                .clock = nullptr}) {}
+
+  Result<void> Setup() {
+    Result<std::string> image_version = client_.PreferredVersion(kImageGroup, {"v1", "v1beta2"});
+    if (!image_version) {
+      return image_version.error().Wrap("discovering " + std::string(kImageGroup));
+    }
+    image_version_ = *image_version;
+    repositories_ = {std::string(kImageGroup), image_version_, "imagerepositories", true};
+    policies_ = {std::string(kImageGroup), image_version_, "imagepolicies", true};
+    automations_ = {std::string(kImageGroup), image_version_, "imageupdateautomations", true};
+    if (controllers_.automation) {
+      Result<std::string> source = client_.PreferredVersion(kSourceGroup, {"v1", "v1beta2"});
+      if (!source) {
+        return source.error().Wrap("discovering " + std::string(kSourceGroup));
+      }
+      git_repositories_ = {std::string(kSourceGroup), *source, "gitrepositories", true};
+    }
+    if (controllers_.reflector) {
+      Result<std::unique_ptr<reflector::store::FileTagStore>> store =
+          reflector::store::FileTagStore::Create(options_.storage_path);
+      if (!store) {
+        return store.error().Wrap("opening the tag store in --storage-path");
+      }
+      tags_ = std::move(*store);
+      repo_reconciler_ = std::make_unique<rctl::ImageRepositoryReconciler>(
+          factory_, *this, *tags_, clock_,
+          rctl::ImageRepositoryReconcilerOptions{
+              .object_level_workload_identity =
+                  options_.feature_gates["ObjectLevelWorkloadIdentity"]});
+      rctl::ImagePolicyReconcilerOptions policy_options;
+      policy_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
+      policy_options.object_level_workload_identity =
+          options_.feature_gates["ObjectLevelWorkloadIdentity"];
+      policy_options.requeue_dependency = options_.requeue_dependency;
+      policy_reconciler_ = std::make_unique<rctl::ImagePolicyReconciler>(
+          *this, factory_, *this, *tags_, clock_, policy_options);
+    }
+    if (controllers_.automation) {
+      actl::AutomationReconcilerOptions automation_options;
+      automation_options.cache_root = std::filesystem::temp_directory_path() / "imgauto-git";
+      automation_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
+      automation_options.force_push_branch = options_.feature_gates["GitForcePushBranch"];
+      automation_reconciler_ =
+          std::make_unique<actl::ImageUpdateAutomationReconciler>(automation_options, clock_);
+    }
+    if (!options_.events_addr.empty()) {
+      Result<http::HttpClientPtr> events_http = http::BeastHttpClient::Create({});
+      if (!events_http) return events_http.error();
+      events_http_ = std::move(*events_http);
+      forwarder_ = std::make_unique<events::NotificationForwarder>(
+          *events_http_,
+          events::ForwarderOptions{.address = options_.events_addr,
+                                   .controller = std::string(ControllerName(options_.kind)),
+                                   .instance = identity_},
+          clock_);
+    }
+    return {};
+  }
+
+  // ---- caches ----
+
+  void StartInformers(std::stop_token stop) {
+    auto start = [&](Kind kind, const kube::Resource& resource) {
+      informers_.emplace_back([this, kind, resource, stop] { Inform(kind, resource, stop); });
+      ++informer_count_;
+    };
+    if (controllers_.reflector) start(Kind::kRepository, repositories_);
+    start(Kind::kPolicy, policies_);  // the reflector reconciles them, automations read them
+    if (controllers_.automation) {
+      start(Kind::kAutomation, automations_);
+      start(Kind::kGitRepository, git_repositories_);
+    }
+  }
+
+  bool Synced() const { return synced_count_.load() >= informer_count_; }
+
+  void JoinInformers() {
+    for (std::thread& t : informers_) t.join();
+    informers_.clear();
+  }
+
+  // ---- the workers ----
+
+  void Worker() {
+    while (std::optional<std::string> item = queue_.Get()) {
+      const Kind kind = item->front() == 'R'   ? Kind::kRepository
+                        : item->front() == 'P' ? Kind::kPolicy
+                                               : Kind::kAutomation;
+      size_t slash = item->find('/', 2);
+      ObjectKey key{item->substr(2, slash - 2), item->substr(slash + 1)};
+      Outcome outcome = Reconcile(kind, key);
+      if (outcome.failed) {
+        queue_.AddRateLimited(*item);
+      } else {
+        queue_.Forget(*item);
+        if (outcome.requeue_after.count() > 0) queue_.AddAfter(*item, outcome.requeue_after);
+      }
+      queue_.Done(*item);
+    }
+  }
+
+  runtime::WorkQueue& queue() { return queue_; }
+  kube::ApiClient& client() { return client_; }
+  const Clock& clock() const { return clock_; }
+  const Logger& logger() const { return logger_; }
+  const ControllerOptions& options() const { return options_; }
+  void set_identity(std::string id) { identity_ = std::move(id); }
+
+  // ---- lookups for the reconcilers ----
+
+  Result<rapi::ImageRepository> GetImageRepository(const ObjectKey& key) const override {
+    json obj;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = repo_cache_.find(key);
+      if (it == repo_cache_.end()) {
+        return Error(ErrorKind::kNotFound,
+                     "imagerepositories.image.toolkit.fluxcd.io \"" + key.name + "\" not found");
+      }
+      obj = it->second;
+    }
+    return rapi::DecodeImageRepository(obj.dump());
+  }
+  Result<std::map<std::string, std::string>> GetNamespaceLabels(
+      std::string_view name) const override {
+    Result<json> ns = client_.Get({"", "v1", "namespaces", false}, "", name);
+    if (!ns) {
+      if (ns.error().kind() == ErrorKind::kNotFound) {
+        return Error(ErrorKind::kNotFound, "namespaces \"" + std::string(name) + "\" not found");
+      }
+      return ns.error();
+    }
+    std::map<std::string, std::string> labels;
+    const json& l = (*ns)["metadata"].value("labels", json::object());
+    for (auto it = l.begin(); it != l.end(); ++it) {
+      if (it->is_string()) labels[it.key()] = it->get<std::string>();
+    }
+    return labels;
+  }
+  Result<rctl::SecretData> GetSecret(const ObjectKey& key) const override {
+    Result<aapi::Secret> secret = GetSecret(key.ns, key.name);
+    if (!secret) return secret.error();
+    return secret->data;
+  }
+  Result<std::vector<std::string>> GetImagePullSecretNames(const ObjectKey& key) const override {
+    Result<json> sa = client_.Get({"", "v1", "serviceaccounts", true}, key.ns, key.name);
+    if (!sa) {
+      if (sa.error().kind() == ErrorKind::kNotFound) {
+        return Error(ErrorKind::kNotFound, "serviceaccounts \"" + key.name + "\" not found");
+      }
+      return sa.error();
+    }
+    std::vector<std::string> names;
+    for (const json& ref : sa->value("imagePullSecrets", json::array())) {
+      if (ref.contains("name") && ref["name"].is_string()) names.push_back(ref["name"]);
+    }
+    return names;
+  }
+  Result<std::vector<rapi::ImagePolicy>> ListImagePolicies(std::string_view ns) const override {
+    std::vector<json> objects;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [key, obj] : policy_cache_) {
+        if (key.ns == ns) objects.push_back(obj);
+      }
+    }
+    std::vector<rapi::ImagePolicy> out;
+    for (const json& obj : objects) {
+      Result<rapi::ImagePolicy> policy = rapi::DecodeImagePolicy(obj.dump());
+      if (policy) out.push_back(std::move(*policy));
+    }
+    return out;
+  }
+  Result<aapi::GitRepository> GetGitRepository(std::string_view ns,
+                                               std::string_view name) const override {
+    json obj;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = git_cache_.find(ObjectKey{std::string(ns), std::string(name)});
+      if (it == git_cache_.end()) {
+        return Error(ErrorKind::kNotFound, "gitrepositories.source.toolkit.fluxcd.io \"" +
+                                               std::string(name) + "\" not found");
+      }
+      obj = it->second;
+    }
+    return aapi::DecodeGitRepository(obj.dump());
+  }
+  Result<aapi::Secret> GetSecret(std::string_view ns, std::string_view name) const override {
+    Result<json> secret = client_.Get({"", "v1", "secrets", true}, ns, name);
+    if (!secret) {
+      if (secret.error().kind() == ErrorKind::kNotFound) {
+        return Error(ErrorKind::kNotFound, "secrets \"" + std::string(name) + "\" not found");
+      }
+      return secret.error();
+    }
+    (*secret)["apiVersion"] = "v1";
+    (*secret)["kind"] = "Secret";
+    Result<aapi::Secret> decoded = aapi::DecodeSecret(secret->dump());
+    if (decoded) {
+      for (const auto& [k, v] : decoded->data) secrets_.Add(v);
+    }
+    return decoded;
+  }
+
+ private:
+  struct Outcome {
+    std::chrono::nanoseconds requeue_after{0};
+    bool failed = false;
+  };
+
+  Cache& CacheFor(Kind kind) {
+    switch (kind) {
+      case Kind::kRepository: return repo_cache_;
+      case Kind::kPolicy: return policy_cache_;
+      case Kind::kAutomation: return automation_cache_;
+      case Kind::kGitRepository: return git_cache_;
+    }
+    return repo_cache_;
+  }
+
+  void Enqueue(Kind kind, const ObjectKey& key) {
+    queue_.Add(std::string(1, KindCode(kind)) + "|" + key.ns + "/" + key.name);
+  }
+
+  // List, then watch from the list's resourceVersion; relist after a failed watch.
+  void Inform(Kind kind, const kube::Resource& resource, std::stop_token stop) {
+    const std::string ns = options_.watch_all_namespaces ? "" : options_.watch_namespace;
+    kube::WatchOptions watch_options;
+    watch_options.selectors.label_selector = options_.watch_label_selector;
+    bool counted = false;
+    std::chrono::milliseconds backoff{500};
+    while (!stop.stop_requested()) {
+      Result<json> list = client_.List(resource, ns, watch_options.selectors);
+      if (!list) {
+        logger_.Error("listing failed", {{"resource", resource.Qualified()},
+                                         {"error", list.error().message()}});
+        for (auto waited = std::chrono::milliseconds(0);
+             waited < backoff && !stop.stop_requested(); waited += std::chrono::milliseconds(50)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
+        continue;
+      }
+      backoff = std::chrono::milliseconds(500);
+      // Reconcile the cache with the list: removed objects are deletions.
+      std::map<ObjectKey, json> listed;
+      for (json& item : (*list)["items"]) {
+        Normalize(kind, resource, item);
+        listed[KeyOf(item)] = std::move(item);
+      }
+      std::vector<json> gone;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& [key, obj] : CacheFor(kind)) {
+          if (!listed.contains(key)) gone.push_back(obj);
+        }
+      }
+      for (const json& obj : gone) OnEvent(kind, kube::WatchEvent::Type::kDeleted, obj);
+      for (const auto& [key, obj] : listed) OnEvent(kind, kube::WatchEvent::Type::kAdded, obj);
+      if (!counted) {
+        counted = true;
+        ++synced_count_;
+      }
+      const std::string rv = Str(*list, {"metadata", "resourceVersion"});
+      Result<void> watched = client_.Watch(
+          resource, ns, rv,
+          [&](const kube::WatchEvent& event) {
+            json obj = event.object;
+            Normalize(kind, resource, obj);
+            OnEvent(kind, event.type, obj);
+          },
+          stop, watch_options);
+      if (watched) return;  // stopped
+      logger_.Error("watch failed", {{"resource", resource.Qualified()},
+                                     {"error", watched.error().message()}});
+    }
+  }
+
+  static void Normalize(Kind kind, const kube::Resource& resource, json& obj) {
+    obj["apiVersion"] = resource.group + "/" + resource.version;
+    obj["kind"] = KindName(kind);
+  }
+
+  static bool Triggers(const json* before, const json& after) {
+    if (before == nullptr) return true;
+    return Str(*before, {"metadata", "generation"}) != Str(after, {"metadata", "generation"}) ||
+           Str(*before, {"metadata", "annotations", std::string(kRequestAnnotation).c_str()}) !=
+               Str(after, {"metadata", "annotations", std::string(kRequestAnnotation).c_str()});
+  }
+
+  static ObjectKey PolicyRepository(const json& policy) {
+    std::string ns = Str(policy, {"spec", "imageRepositoryRef", "namespace"});
+    if (ns.empty()) ns = Str(policy, {"metadata", "namespace"});
+    return {ns, Str(policy, {"spec", "imageRepositoryRef", "name"})};
+  }
+
+  static json LatestOf(const json& policy) {
+    const json status = policy.value("status", json::object());
+    if (status.contains("latestRef")) return status["latestRef"];
+    return status.value("latestImage", json());
+  }
+
+  void OnEvent(Kind kind, kube::WatchEvent::Type type, const json& obj) {
+    const ObjectKey key = KeyOf(obj);
+    std::optional<json> before;
+    std::vector<ObjectKey> dependents;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Cache& cache = CacheFor(kind);
+      auto it = cache.find(key);
+      if (it != cache.end()) before = it->second;
+      if (type == kube::WatchEvent::Type::kDeleted) {
+        cache.erase(key);
+      } else {
+        cache[key] = obj;
+      }
+      if (kind == Kind::kRepository && controllers_.reflector) {
+        const bool revision_changed =
+            !before || type == kube::WatchEvent::Type::kDeleted ||
+            Str(*before, {"status", "lastScanResult", "revision"}) !=
+                Str(obj, {"status", "lastScanResult", "revision"});
+        if (revision_changed && before) {
+          for (const auto& [pkey, policy] : policy_cache_) {
+            if (PolicyRepository(policy) == key) dependents.push_back(pkey);
+          }
+        }
+      }
+      if (kind == Kind::kPolicy && controllers_.automation && before &&
+          type == kube::WatchEvent::Type::kModified && LatestOf(*before) != LatestOf(obj)) {
+        for (const auto& [akey, automation] : automation_cache_) {
+          if (akey.ns == key.ns) dependents.push_back(akey);
+        }
+      }
+      if (kind == Kind::kGitRepository && before && type == kube::WatchEvent::Type::kModified &&
+          Str(*before, {"metadata", "generation"}) != Str(obj, {"metadata", "generation"})) {
+        for (const auto& [akey, automation] : automation_cache_) {
+          std::string ns = Str(automation, {"spec", "sourceRef", "namespace"});
+          if (ns.empty()) ns = akey.ns;
+          if (ns == key.ns && Str(automation, {"spec", "sourceRef", "name"}) == key.name) {
+            dependents.push_back(akey);
+          }
+        }
+      }
+    }
+    if (kind == Kind::kRepository && controllers_.reflector) {
+      for (const ObjectKey& p : dependents) Enqueue(Kind::kPolicy, p);
+      if (type == kube::WatchEvent::Type::kDeleted) {
+        if (Result<void> ok = repo_reconciler_->Forget(key); !ok) {
+          logger_.Error("forgetting tags failed", {{"name", key.String()},
+                                                   {"error", ok.error().message()}});
+        }
+      } else if (Triggers(before ? &*before : nullptr, obj)) {
+        Enqueue(kind, key);
+      }
+      return;
+    }
+    if (kind == Kind::kPolicy) {
+      for (const ObjectKey& a : dependents) Enqueue(Kind::kAutomation, a);
+      if (!controllers_.reflector) return;
+      if (type == kube::WatchEvent::Type::kDeleted) {
+        policy_reconciler_->Forget(key);
+      } else if (Triggers(before ? &*before : nullptr, obj)) {
+        Enqueue(kind, key);
+      }
+      return;
+    }
+    if (kind == Kind::kGitRepository) {
+      for (const ObjectKey& a : dependents) Enqueue(Kind::kAutomation, a);
+      return;
+    }
+    if (kind == Kind::kAutomation && type != kube::WatchEvent::Type::kDeleted &&
+        Triggers(before ? &*before : nullptr, obj)) {
+      Enqueue(kind, key);
+    }
+  }
+
+  // Merge-patches /status from `current` (what the server has) to `next`.
+  Result<void> PatchStatus(const kube::Resource& resource, const ObjectKey& key, json& current,
+                           const json& next) {
+    json patch = CreateMergePatch(current, next);
+    if (patch.is_object() && patch.empty()) return {};
+    Result<json> patched = client_.MergePatchStatus(resource, key.ns, key.name, {{"status", patch}});
+    if (!patched) {
+      logger_.Error("status update failed",
+                    {{"name", key.String()}, {"error", patched.error().message()}});
+      return patched.error();
+    }
+    current = next;
+    return {};
+  }
+
+  void RecordEvent(Kind kind, const json& obj, const std::string& type, const std::string& reason,
+                   const std::string& message) {
+    const ObjectKey key = KeyOf(obj);
+    const LogLevel level = type == "Trace"     ? LogLevel::kDebug
+                           : type == "Warning" ? LogLevel::kError
+                                               : LogLevel::kInfo;
+    logger_.Log(level, message, {{"kind", KindName(kind)}, {"name", key.String()},
+                                 {"type", type}, {"reason", reason}});
+    const std::string now = FormatRfc3339(clock_.Now());
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           clock_.Now().time_since_epoch()).count();
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(nanos));
+    json involved = {{"apiVersion", Str(obj, {"apiVersion"})}, {"kind", KindName(kind)},
+                     {"name", key.name}, {"namespace", key.ns},
+                     {"uid", Str(obj, {"metadata", "uid"})},
+                     {"resourceVersion", Str(obj, {"metadata", "resourceVersion"})}};
+    json event = {{"apiVersion", "v1"},
+                  {"kind", "Event"},
+                  {"metadata", {{"name", key.name + suffix}, {"namespace", key.ns}}},
+                  {"involvedObject", involved},
+                  {"reason", reason},
+                  {"message", message},
+                  // Kubernetes has no Trace type: Flux records those as Normal.
+                  {"type", type == "Warning" ? "Warning" : "Normal"},
+                  {"source", {{"component", std::string(ControllerName(options_.kind))}}},
+                  {"firstTimestamp", now},
+                  {"lastTimestamp", now},
+                  {"count", 1},
+                  {"reportingComponent", std::string(ControllerName(options_.kind))},
+                  {"reportingInstance", identity_}};
+    if (Result<json> created = client_.Create({"", "v1", "events", true}, key.ns, event);
+        !created) {
+      logger_.Debug("recording event failed", {{"error", created.error().message()}});
+    }
+    if (forwarder_) {
+      events::EventRecord record;
+      record.object = {Str(obj, {"apiVersion"}), KindName(kind), key.ns, key.name,
+                       Str(obj, {"metadata", "uid"}), Str(obj, {"metadata", "resourceVersion"})};
+      record.type = type;
+      record.reason = reason;
+      record.message = message;
+      if (obj["metadata"].contains("annotations")) {
+        for (auto it = obj["metadata"]["annotations"].begin();
+             it != obj["metadata"]["annotations"].end(); ++it) {
+          if (it->is_string()) record.annotations.emplace_back(it.key(), it->get<std::string>());
+        }
+      }
+      if (Result<void> sent = forwarder_->Forward(record); !sent) {
+        logger_.Error("forwarding event failed", {{"error", sent.error().message()}});
+      }
+    }
+  }
+
+  std::optional<json> Cached(Kind kind, const ObjectKey& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Cache& cache = CacheFor(kind);
+    auto it = cache.find(key);
+    if (it == cache.end()) return std::nullopt;
+    return it->second;
+  }
+
+  Outcome Reconcile(Kind kind, const ObjectKey& key) {
+    std::optional<json> obj = Cached(kind, key);
+    if (!obj) return {};  // deleted meanwhile
+    json current = obj->value("status", json::object());
+    const rapi::ServedVersion version =
+        rapi::ServedVersionOf(Str(*obj, {"apiVersion"})).value_or(rapi::ServedVersion::kV1);
+    if (kind == Kind::kRepository) {
+      Result<rapi::ImageRepository> repo = rapi::DecodeImageRepository(obj->dump());
+      if (!repo) {
+        logger_.Error("invalid object", {{"name", key.String()}, {"error", repo.error().message()}});
+        return {};
+      }
+      rctl::ReconcileContext context;
+      context.persist_progress = [&] {
+        (void)PatchStatus(repositories_, key, current,
+                          rapi::ImageRepositoryStatusToJson(repo->status, version));
+      };
+      rctl::ReconcileResult r = repo_reconciler_->Reconcile(*repo, context);
+      bool failed = !PatchStatus(repositories_, key, current,
+                                 rapi::ImageRepositoryStatusToJson(repo->status, version))
+                         .has_value();
+      if (r.event) {
+        RecordEvent(kind, *obj, std::string(rctl::EventTypeName(r.event->type)), r.event->reason,
+                    r.event->message);
+      }
+      return {r.requeue_after, failed || r.error.has_value()};
+    }
+    if (kind == Kind::kPolicy) {
+      Result<rapi::ImagePolicy> policy = rapi::DecodeImagePolicy(obj->dump());
+      if (!policy) {
+        logger_.Error("invalid object",
+                      {{"name", key.String()}, {"error", policy.error().message()}});
+        return {};
+      }
+      rctl::ReconcileContext context;
+      context.persist_progress = [&] {
+        (void)PatchStatus(policies_, key, current,
+                          rapi::ImagePolicyStatusToJson(policy->status, version));
+      };
+      rctl::ReconcileResult r = policy_reconciler_->Reconcile(*policy, context);
+      bool failed = !PatchStatus(policies_, key, current,
+                                 rapi::ImagePolicyStatusToJson(policy->status, version))
+                         .has_value();
+      if (r.event) {
+        RecordEvent(kind, *obj, std::string(rctl::EventTypeName(r.event->type)), r.event->reason,
+                    r.event->message);
+      }
+      return {r.requeue_after, failed || r.error.has_value()};
+    }
+    Result<aapi::ImageUpdateAutomation> automation = aapi::DecodeImageUpdateAutomation(obj->dump());
+    if (!automation) {
+      logger_.Error("invalid object",
+                    {{"name", key.String()}, {"error", automation.error().message()}});
+      return {};
+    }
+    actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(*automation, *this);
+    bool failed = !PatchStatus(automations_, key, current,
+                               aapi::ImageUpdateAutomationStatusToJson(automation->status))
+                       .has_value();
+    if (r.event) RecordEvent(kind, *obj, r.event->type, r.event->reason, r.event->message);
+    return {r.requeue_after.value_or(std::chrono::nanoseconds(0)),
+            failed || (r.failed && !r.stalled)};
+  }
+
+  kube::ApiClient& client_;
+  ControllerOptions options_;
+  ControllerSet controllers_;
+  const Logger& logger_;
+  const Clock& clock_;
+  mutable SecretRegistry secrets_;
+  HttpRegistryClientFactory factory_;
+  automation::git::Library git_library_;
+  runtime::WorkQueue queue_;
+  std::string identity_;
+  std::string image_version_;
+  kube::Resource repositories_, policies_, automations_, git_repositories_;
+  std::unique_ptr<reflector::store::FileTagStore> tags_;
+  std::unique_ptr<rctl::ImageRepositoryReconciler> repo_reconciler_;
+  std::unique_ptr<rctl::ImagePolicyReconciler> policy_reconciler_;
+  std::unique_ptr<actl::ImageUpdateAutomationReconciler> automation_reconciler_;
+  http::HttpClientPtr events_http_;
+  std::unique_ptr<events::NotificationForwarder> forwarder_;
+
+  mutable std::mutex mu_;  // guards the caches; never held during API calls or reconciles
+  Cache repo_cache_, policy_cache_, automation_cache_, git_cache_;
+  std::vector<std::thread> informers_;
+  int informer_count_ = 0;
+  std::atomic<int> synced_count_{0};
+};
+
+ClusterRunner::ClusterRunner(kube::ApiClient& client, ControllerOptions options,
+                             ControllerSet controllers, const Logger& logger, const Clock& clock)
+    : impl_(std::make_unique<Impl>(client, std::move(options), controllers, logger, clock)) {}
+
+ClusterRunner::~ClusterRunner() = default;
+
+Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
+  const std::string identity = Identity();
+  impl_->set_identity(identity);
+  if (Result<void> ok = impl_->Setup(); !ok) {
+    return ok;
+  }
+  const ControllerOptions& options = impl_->options();
+  Impl* impl = impl_.get();
+  std::unique_ptr<metrics::HttpServer> health;
+  if (!options.health_addr.empty()) {
+    Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+        {.address = options.health_addr},
+        {{"GET", "/healthz",
+          [](const metrics::ServerRequest&) { return metrics::ServerResponse{.body = "ok"}; }},
+         {"GET", "/readyz", [impl](const metrics::ServerRequest&) {
+            metrics::ServerResponse r;
+            r.status = impl->Synced() ? 200 : 503;
+            r.body = impl->Synced() ? "ok" : "caches not synced";
+            return r;
+          }}});
+    if (!server) return server.error().Wrap("--health-addr");
+    health = std::move(*server);
+  }
+
+  std::stop_source informer_stop;
+  impl_->StartInformers(informer_stop.get_token());
+  std::vector<std::thread> workers;
+  auto start_workers = [&] {
+    for (int i = 0; i < options.concurrent; ++i) workers.emplace_back([impl] { impl->Worker(); });
+  };
+  auto stop_all = [&] {
+    impl->queue().ShutDown();
+    for (std::thread& w : workers) w.join();
+    workers.clear();
+    informer_stop.request_stop();
+    impl->JoinInformers();
+  };
+
+  if (!options.leader_election.enabled) {
+    start_workers();
+    while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop_all();
+    return {};
+  }
+  ApiLeaseStore store(impl->client(), options.leader_election.ns, options.leader_election.id);
+  runtime::LeaderElectorOptions elector_options;
+  elector_options.identity = identity;
+  elector_options.lease_duration = options.leader_election.lease_duration;
+  elector_options.renew_deadline = options.leader_election.renew_deadline;
+  elector_options.retry_period = options.leader_election.retry_period;
+  elector_options.release_on_cancel = options.leader_election.release_on_cancel;
+  elector_options.sleep = [&stop](std::chrono::nanoseconds d) {
+    // Sleep in small steps so SIGTERM is handled promptly.
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stop.load() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  runtime::LeaderElector elector(store, elector_options, impl->clock());
+  const Logger& logger = impl->logger();
+  logger.Info("waiting for leadership", {{"lease", options.leader_election.ns + "/" +
+                                                       options.leader_election.id},
+                                         {"identity", identity}});
+  const bool by_request = elector.Run(
+      stop,
+      [&] {
+        logger.Info("leadership acquired", {{"identity", identity}});
+        start_workers();
+      },
+      [&] {
+        impl->queue().ShutDown();
+        for (std::thread& w : workers) w.join();
+        workers.clear();
+      });
+  stop_all();
+  if (!by_request) {
+    return Error(ErrorKind::kTransient, "leader election lost: the lease " +
+                                            options.leader_election.ns + "/" +
+                                            options.leader_election.id + " is held by another replica");
+  }
+  return {};
+}
+
+}  // namespace imgauto::cmd::cluster
