@@ -695,6 +695,11 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
   impl_->StartInformers(informer_stop.get_token());
   std::vector<std::thread> workers;
   auto start_workers = [&] {
+    // Like controller-runtime: no reconcile before every cache has its initial list, so a
+    // reconciler never mistakes "not listed yet" for "does not exist".
+    while (!impl->Synced() && !stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     for (int i = 0; i < options.concurrent; ++i) workers.emplace_back([impl] { impl->Worker(); });
   };
   auto stop_all = [&] {

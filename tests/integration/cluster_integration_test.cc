@@ -1,0 +1,266 @@
+// The in-cluster controllers end to end: the built binary (`imgauto controllers` / `reflector`)
+// against the loopback Kubernetes API server (tests/servers/fake_kube_api_server.h), with
+// Debian's docker-registry for images and lighttpd + git http-backend for the repository.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/http/beast_client.h"
+#include "tests/servers/fake_kube_api_server.h"
+#include "tests/support/git_servers.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_registry.h"
+
+namespace imgauto {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using nlohmann::json;
+using testing::FakeKubeApiServer;
+using testing::GitHttpServer;
+using testing::RevParse;
+using testing::RunGit;
+using testing::TempDir;
+using testing::TestRegistry;
+
+constexpr char kToken[] = "k8s-T0ken-for-tests";
+constexpr char kGitPassword[] = "S3cret-Http-Pa55";
+constexpr char kImageV1[] = "image.toolkit.fluxcd.io/v1";
+
+bool Eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return condition();
+}
+
+std::string At(const std::optional<json>& obj, const json::json_pointer& pointer) {
+  if (!obj || !obj->contains(pointer)) return "";
+  const json& v = obj->at(pointer);
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+class ClusterIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string missing = TestRegistry::MissingTools(); !missing.empty()) {
+      GTEST_SKIP() << missing;
+    }
+    api_ = std::make_unique<FakeKubeApiServer>(
+        testing::FakeKubeApiServerOptions{.bearer_token = kToken});
+    kubeconfig_ = dir_.Write("kubeconfig", R"(apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster: {server: )" + api_->base_url() + R"(}
+users:
+- name: controller
+  user: {token: )" + kToken + R"(}
+contexts:
+- name: fake
+  context: {cluster: fake, user: controller, namespace: flux-system}
+current-context: fake
+)");
+    api_->Put({{"apiVersion", "v1"}, {"kind", "Namespace"},
+               {"metadata", {{"name", "flux-system"}}}});
+  }
+
+  void SetUpLoop() {
+    Result<std::unique_ptr<TestRegistry>> registry =
+        TestRegistry::Start({.tls = false, .basic_auth = true});
+    ASSERT_TRUE(registry) << registry.error().message();
+    registry_ = std::move(*registry);
+    for (const char* tag : {"1.0.0", "1.1.0", "latest"}) {
+      ASSERT_TRUE(registry_->PushImage("acme/app", tag));
+    }
+    Result<std::unique_ptr<GitHttpServer>> git = GitHttpServer::Start({});
+    if (!git && git.error().kind() == ErrorKind::kNotFound) GTEST_SKIP() << git.error().message();
+    ASSERT_TRUE(git) << git.error().message();
+    git_ = std::move(*git);
+    bare_ = git_->root() / "fleet.git";
+    image_ = registry_->host() + "/acme/app";
+    ASSERT_TRUE(testing::CreateBareRepo(
+        bare_, {{"deploy.yaml", "spec:\n  image: " + image_ +
+                                    ":1.0.0 # {\"$imagepolicy\": \"flux-system:app\"}\n"}}));
+
+    auto meta = [](const char* name) {
+      return json{{"name", name}, {"namespace", "flux-system"}};
+    };
+    api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta("regcred")},
+               {"type", "kubernetes.io/dockerconfigjson"},
+               {"stringData",
+                {{".dockerconfigjson", registry_->DockerConfigJson("imgauto", "Reg1stry-Pa55word")}}}});
+    api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta("git-auth")},
+               {"stringData", {{"username", "gituser"}, {"password", kGitPassword}}}});
+    api_->Put({{"apiVersion", kImageV1}, {"kind", "ImageRepository"}, {"metadata", meta("app")},
+               {"spec", {{"image", image_}, {"interval", "1h"}, {"secretRef", {{"name", "regcred"}}}}}});
+    api_->Put({{"apiVersion", kImageV1}, {"kind", "ImagePolicy"}, {"metadata", meta("app")},
+               {"spec", {{"imageRepositoryRef", {{"name", "app"}}},
+                         {"policy", {{"semver", {{"range", ">=1.0.0"}}}}}}}});
+    api_->Put({{"apiVersion", "source.toolkit.fluxcd.io/v1"}, {"kind", "GitRepository"},
+               {"metadata", meta("fleet")},
+               {"spec", {{"url", git_->Url("fleet.git")}, {"interval", "1h"},
+                         {"ref", {{"branch", "main"}}}, {"secretRef", {{"name", "git-auth"}}}}}});
+    api_->Put({{"apiVersion", kImageV1}, {"kind", "ImageUpdateAutomation"},
+               {"metadata", meta("fleet")},
+               {"spec", {{"interval", "1h"},
+                         {"sourceRef", {{"kind", "GitRepository"}, {"name", "fleet"}}},
+                         {"git", {{"commit", {{"author", {{"name", "imgauto"},
+                                                           {"email", "imgauto@example.com"}}}}},
+                                  {"push", {{"branch", "main"}}}}},
+                         {"update", {{"path", "./"}, {"strategy", "Setters"}}}}}});
+  }
+
+  std::unique_ptr<testing::Process> StartController(std::vector<std::string> args) {
+    testing::ProcessOptions options;
+    options.args = {IMGAUTO_BINARY};
+    options.args.insert(options.args.end(), args.begin(), args.end());
+    options.args.insert(options.args.end(),
+                        {"--kubeconfig", kubeconfig_.string(), "--health-addr", "127.0.0.1:0"});
+    options.env = {{"HOME", dir_.path().string()}, {"RUNTIME_NAMESPACE", "flux-system"}};
+    options.unset_env = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
+                         "no_proxy",    "ALL_PROXY",  "all_proxy",  "KUBECONFIG"};
+    Result<std::unique_ptr<testing::Process>> process = testing::Process::Start(options);
+    EXPECT_TRUE(process) << process.error().message();
+    return process ? std::move(*process) : nullptr;
+  }
+
+  std::optional<json> Get(const char* kind, const char* name) {
+    return api_->Get(kind == std::string("GitRepository") ? "source.toolkit.fluxcd.io/v1"
+                                                          : kImageV1,
+                     kind, "flux-system", name);
+  }
+
+  TempDir dir_{"cluster-it"};
+  std::unique_ptr<FakeKubeApiServer> api_;
+  std::filesystem::path kubeconfig_;
+  std::unique_ptr<TestRegistry> registry_;
+  std::unique_ptr<GitHttpServer> git_;
+  std::filesystem::path bare_;
+  std::string image_;
+};
+
+TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
+  SetUpLoop();
+  if (IsSkipped()) return;
+  const std::string base = *RevParse(bare_, "main");
+  std::unique_ptr<testing::Process> controllers =
+      StartController({"controllers", "--storage-path", dir_.Path("data").string(),
+                       "--concurrent", "2"});
+  ASSERT_TRUE(controllers);
+  ASSERT_TRUE(Eventually(
+      [&] { return !At(Get("ImageUpdateAutomation", "fleet"), json::json_pointer("/status/lastPushCommit")).empty(); },
+      std::chrono::seconds(60)))
+      << controllers->Stderr();
+  const std::string head = *RevParse(bare_, "main");
+  EXPECT_NE(head, base);
+  EXPECT_EQ(At(Get("ImageUpdateAutomation", "fleet"), json::json_pointer("/status/lastPushCommit")),
+            head);
+  EXPECT_EQ(At(Get("ImageUpdateAutomation", "fleet"),
+               json::json_pointer("/status/observedSourceRevision")),
+            "main@sha1:" + head);
+  Result<std::string> file = RunGit(bare_, {"show", "main:deploy.yaml"});
+  EXPECT_THAT(*file, HasSubstr(image_ + ":1.1.0 #"));
+
+  std::optional<json> repo = Get("ImageRepository", "app");
+  EXPECT_EQ(At(repo, json::json_pointer("/status/lastScanResult/tagCount")), "3");
+  EXPECT_EQ(At(repo, json::json_pointer("/status/conditions/0/status")), "True");
+  EXPECT_EQ(At(repo, json::json_pointer("/status/observedGeneration")), "1");
+  std::optional<json> policy = Get("ImagePolicy", "app");
+  EXPECT_EQ(At(policy, json::json_pointer("/status/latestRef/tag")), "1.1.0");
+
+  // Events reached the API; nothing secret went anywhere.
+  bool posted_event = false;
+  for (const testing::KubeRequest& r : api_->Requests()) {
+    posted_event |= r.method == "POST" && r.path == "/api/v1/namespaces/flux-system/events";
+  }
+  EXPECT_TRUE(posted_event);
+  EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(kToken)));
+  EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(kGitPassword)));
+
+  // Watches survive dropped connections; `flux reconcile`'s annotation makes a new scan happen
+  // now, the new tag flows through policy and automation.
+  api_->DropWatchConnections();
+  ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
+  json annotated = *Get("ImageRepository", "app");
+  annotated["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = "2026-11-23T17:00:00Z";
+  api_->Put(annotated);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.2.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << controllers->Stderr();
+  EXPECT_EQ(At(Get("ImageRepository", "app"), json::json_pointer("/status/lastHandledReconcileAt")),
+            "2026-11-23T17:00:00Z");
+  EXPECT_EQ(*RevParse(bare_, "main~1"), head);
+
+  controllers->Kill(SIGTERM);
+  Result<int> exited = controllers->Wait(std::chrono::seconds(20));
+  if (std::getenv("IMGAUTO_TEST_VERBOSE") != nullptr) std::cerr << controllers->Stderr();
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(*exited, 0) << controllers->Stderr();
+}
+
+TEST_F(ClusterIntegrationTest, LeaderElectionHandsOverOnShutdown) {
+  const std::vector<std::string> args = {
+      "reflector", "--enable-leader-election", "--leader-election-lease-duration=4s",
+      "--leader-election-renew-deadline=3s", "--leader-election-retry-period=300ms",
+      "--storage-path", dir_.Path("data").string()};
+  std::unique_ptr<testing::Process> first = StartController(args);
+  ASSERT_TRUE(first);
+  auto holder = [&] {
+    std::optional<json> lease = api_->Get("coordination.k8s.io/v1", "Lease", "flux-system",
+                                          "image-reflector-controller-leader-election");
+    return At(lease, json::json_pointer("/spec/holderIdentity"));
+  };
+  ASSERT_TRUE(Eventually([&] { return !holder().empty(); }, std::chrono::seconds(20)))
+      << first->Stderr();
+  const std::string first_holder = holder();
+  std::unique_ptr<testing::Process> second = StartController(args);
+  ASSERT_TRUE(second);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(holder(), first_holder);  // the second one waits
+
+  first->Kill(SIGTERM);  // releases the lease on the way out
+  Result<int> exited = first->Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(*exited, 0) << first->Stderr();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::string h = holder();
+        return !h.empty() && h != first_holder;
+      },
+      std::chrono::seconds(10)))
+      << second->Stderr();
+  EXPECT_TRUE(second->Running());
+  second->Stop();
+}
+
+TEST_F(ClusterIntegrationTest, UnservedGroupIsAClearError) {
+  api_->SetServedVersions("image.toolkit.fluxcd.io", {});
+  std::unique_ptr<testing::Process> p =
+      StartController({"reflector", "--storage-path", dir_.Path("data").string()});
+  ASSERT_TRUE(p);
+  Result<int> exited = p->Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(*exited, 1);
+  EXPECT_THAT(p->Stderr(), HasSubstr("image.toolkit.fluxcd.io"));
+}
+
+}  // namespace
+}  // namespace imgauto
