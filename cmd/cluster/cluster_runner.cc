@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <random>
@@ -50,6 +52,7 @@ using kube::ObjectKey;
 constexpr std::string_view kImageGroup = "image.toolkit.fluxcd.io";
 constexpr std::string_view kSourceGroup = "source.toolkit.fluxcd.io";
 constexpr std::string_view kRequestAnnotation = "reconcile.fluxcd.io/requestedAt";
+constexpr const char* kFinalizer = "finalizers.fluxcd.io";
 
 enum class Kind { kRepository, kPolicy, kAutomation, kGitRepository };
 
@@ -157,7 +160,8 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
     if (controllers_.automation) {
       actl::AutomationReconcilerOptions automation_options;
-      automation_options.cache_root = std::filesystem::temp_directory_path() / "imgauto-git";
+      automation_cache_root_ = std::filesystem::temp_directory_path() / "imgauto-git";
+      automation_options.cache_root = automation_cache_root_;
       automation_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
       automation_options.force_push_branch = options_.feature_gates["GitForcePushBranch"];
       automation_reconciler_ =
@@ -404,6 +408,8 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   static bool Triggers(const json* before, const json& after) {
     if (before == nullptr) return true;
     return Str(*before, {"metadata", "generation"}) != Str(after, {"metadata", "generation"}) ||
+           Str(*before, {"metadata", "deletionTimestamp"}) !=
+               Str(after, {"metadata", "deletionTimestamp"}) ||
            Str(*before, {"metadata", "annotations", std::string(kRequestAnnotation).c_str()}) !=
                Str(after, {"metadata", "annotations", std::string(kRequestAnnotation).c_str()});
   }
@@ -571,9 +577,78 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     return it->second;
   }
 
+  const kube::Resource& ResourceFor(Kind kind) const {
+    switch (kind) {
+      case Kind::kRepository: return repositories_;
+      case Kind::kPolicy: return policies_;
+      default: return automations_;
+    }
+  }
+
+  // Flux's finalizer: added before the first reconcile; on deletion the object's local state is
+  // cleaned up (the tag store of an ImageRepository, the cached selector of an ImagePolicy, the
+  // clone of an automation) and the finalizer removed so the API server can delete it. Returns
+  // true when the reconcile must stop here.
+  bool HandleFinalizer(Kind kind, const ObjectKey& key, const json& obj, bool& failed) {
+    const json finalizers = obj["metadata"].value("finalizers", json::array());
+    const bool has = std::find(finalizers.begin(), finalizers.end(), json(kFinalizer)) !=
+                     finalizers.end();
+    const bool deleting = !Str(obj, {"metadata", "deletionTimestamp"}).empty();
+    if (deleting) {
+      if (!has) return true;
+      if (kind == Kind::kRepository) {
+        if (Result<void> ok = repo_reconciler_->Forget(key); !ok) {
+          logger_.Error("cleaning up tags failed",
+                        {{"name", key.String()}, {"error", ok.error().message()}});
+          failed = true;
+          return true;
+        }
+      } else if (kind == Kind::kPolicy) {
+        policy_reconciler_->Forget(key);
+      } else {
+        std::error_code ec;
+        std::filesystem::remove_all(automation_cache_root_ / key.ns / key.name, ec);
+      }
+      json remaining = json::array();
+      for (const json& f : finalizers) {
+        if (f != json(kFinalizer)) remaining.push_back(f);
+      }
+      json patch = {{"metadata", {{"finalizers", remaining},
+                                  {"resourceVersion", Str(obj, {"metadata", "resourceVersion"})}}}};
+      if (Result<json> ok = client_.MergePatch(ResourceFor(kind), key.ns, key.name, patch); !ok &&
+          ok.error().kind() != ErrorKind::kNotFound) {
+        logger_.Error("removing the finalizer failed",
+                      {{"name", key.String()}, {"error", ok.error().message()}});
+        failed = true;
+      }
+      return true;
+    }
+    if (!has) {
+      json updated = finalizers;
+      updated.push_back(kFinalizer);
+      json patch = {{"metadata", {{"finalizers", updated},
+                                  {"resourceVersion", Str(obj, {"metadata", "resourceVersion"})}}}};
+      if (Result<json> ok = client_.MergePatch(ResourceFor(kind), key.ns, key.name, patch); !ok) {
+        // A conflict means a newer version is on its way through the watch; retry then.
+        failed = ok.error().kind() != ErrorKind::kConflict;
+        if (failed) {
+          logger_.Error("adding the finalizer failed",
+                        {{"name", key.String()}, {"error", ok.error().message()}});
+        }
+        return true;
+      }
+      // Added: go on with this reconcile (a metadata-only change does not trigger another).
+    }
+    return false;
+  }
+
   Outcome Reconcile(Kind kind, const ObjectKey& key) {
     std::optional<json> obj = Cached(kind, key);
     if (!obj) return {};  // deleted meanwhile
+    bool finalizer_failed = false;
+    if (HandleFinalizer(kind, key, *obj, finalizer_failed)) {
+      return {std::chrono::nanoseconds(0), finalizer_failed};
+    }
     json current = obj->value("status", json::object());
     const rapi::ServedVersion version =
         rapi::ServedVersionOf(Str(*obj, {"apiVersion"})).value_or(rapi::ServedVersion::kV1);
@@ -645,6 +720,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   automation::git::Library git_library_;
   runtime::WorkQueue queue_;
   std::string identity_;
+  std::filesystem::path automation_cache_root_;
   std::string image_version_;
   kube::Resource repositories_, policies_, automations_, git_repositories_;
   std::unique_ptr<reflector::store::FileTagStore> tags_;

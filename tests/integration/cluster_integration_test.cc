@@ -209,6 +209,28 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
             "2026-11-23T17:00:00Z");
   EXPECT_EQ(*RevParse(bare_, "main~1"), head);
 
+  // Flux's finalizer is on every object; deleting the ImageRepository cleans its tag store up
+  // and lets the API server remove it.
+  json finalizers = Get("ImageRepository", "app")->at("metadata").value("finalizers", json());
+  EXPECT_EQ(finalizers, json::array({"finalizers.fluxcd.io"}));
+  EXPECT_EQ(Get("ImageUpdateAutomation", "fleet")->at("metadata").value("finalizers", json()),
+            json::array({"finalizers.fluxcd.io"}));
+  const std::filesystem::path tags = dir_.Path("data") / "imagerepository" / "flux-system" / "app";
+  EXPECT_TRUE(std::filesystem::exists(tags));
+  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+  ASSERT_TRUE(client);
+  Result<http::Response> deleted = (*client)->Send(
+      {.method = "DELETE",
+       .url = api_->Url("/apis/image.toolkit.fluxcd.io/v1/namespaces/flux-system/"
+                        "imagerepositories/app"),
+       .headers = {{"Authorization", std::string("Bearer ") + kToken}},
+       .body = "",
+       .deadline = std::nullopt});
+  ASSERT_TRUE(deleted);
+  ASSERT_TRUE(Eventually([&] { return !Get("ImageRepository", "app"); }, std::chrono::seconds(20)))
+      << controllers->Stderr();
+  EXPECT_FALSE(std::filesystem::exists(tags));
+
   controllers->Kill(SIGTERM);
   Result<int> exited = controllers->Wait(std::chrono::seconds(20));
   if (std::getenv("IMGAUTO_TEST_VERBOSE") != nullptr) std::cerr << controllers->Stderr();
