@@ -32,8 +32,7 @@ FlagSet RunFlags() {
   flags.Bool("once", "reconcile everything once, print a summary, exit 1 unless all are Ready");
   flags.String("default-namespace", "NS", "namespace of objects that name none", "flux-system");
   flags.Bool("no-cross-namespace-refs", "forbid references to objects in other namespaces");
-  flags.String("metrics-addr", "ADDR", "metrics listen address (metrics arrive with issue 5)",
-               ":8080");
+  flags.String("metrics-addr", "ADDR", "/metrics listen address (empty: none)", ":8080");
   flags.String("health-addr", "ADDR", "/healthz and /readyz listen address (empty: none)",
                ":9440");
   flags.String("concurrent", "N", "automations reconciled in parallel", "2");
@@ -70,6 +69,7 @@ int RunStandalone(const ParsedFlags& flags, CommandContext& ctx) {
   options.default_namespace = flags.GetString("default-namespace").value_or("flux-system");
   options.no_cross_namespace_refs = flags.GetBool("no-cross-namespace-refs");
   options.health_addr = flags.GetString("health-addr").value_or(":9440");
+  options.metrics_addr = flags.GetString("metrics-addr").value_or(":8080");
   if (std::optional<std::string> concurrent = flags.GetString("concurrent")) {
     char* end = nullptr;
     long n = std::strtol(concurrent->c_str(), &end, 10);

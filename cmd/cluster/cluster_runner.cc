@@ -22,6 +22,8 @@
 #include "automation/git/library.h"
 #include "cmd/cluster/api_lease_store.h"
 #include "cmd/cluster/merge_patch.h"
+#include "cmd/app.h"
+#include "cmd/reconcile_record.h"
 #include "cmd/registry_client_factory.h"
 #include "core/duration.h"
 #include "core/events/notification_forwarder.h"
@@ -30,6 +32,7 @@
 #include "core/runtime/leader_elector.h"
 #include "core/runtime/work_queue.h"
 #include "metrics/http_server.h"
+#include "metrics/prometheus_metrics.h"
 #include "reflector/api/image_policy.h"
 #include "reflector/api/image_repository.h"
 #include "reflector/api/status_json.h"
@@ -37,6 +40,7 @@
 #include "reflector/controller/image_repository_getter.h"
 #include "reflector/controller/image_repository_reconciler.h"
 #include "reflector/controller/secret_getter.h"
+#include "reflector/controller/status_conditions.h"
 #include "reflector/store/file_tag_store.h"
 
 namespace imgauto::cmd::cluster {
@@ -229,6 +233,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   const Logger& logger() const { return logger_; }
   const ControllerOptions& options() const { return options_; }
   void set_identity(std::string id) { identity_ = std::move(id); }
+  void set_metrics(runtime::ReconcileMetrics* metrics) {
+    metrics_ = metrics != nullptr ? metrics : &no_metrics_;
+  }
 
   // ---- lookups for the reconcilers ----
 
@@ -471,6 +478,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     if (kind == Kind::kRepository && controllers_.reflector) {
       for (const ObjectKey& p : dependents) Enqueue(Kind::kPolicy, p);
       if (type == kube::WatchEvent::Type::kDeleted) {
+        metrics_->Forget("ImageRepository", key.ns, key.name);
         if (Result<void> ok = repo_reconciler_->Forget(key); !ok) {
           logger_.Error("forgetting tags failed", {{"name", key.String()},
                                                    {"error", ok.error().message()}});
@@ -484,6 +492,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       for (const ObjectKey& a : dependents) Enqueue(Kind::kAutomation, a);
       if (!controllers_.reflector) return;
       if (type == kube::WatchEvent::Type::kDeleted) {
+        metrics_->Forget("ImagePolicy", key.ns, key.name);
         policy_reconciler_->Forget(key);
       } else if (Triggers(before ? &*before : nullptr, obj)) {
         Enqueue(kind, key);
@@ -493,6 +502,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     if (kind == Kind::kGitRepository) {
       for (const ObjectKey& a : dependents) Enqueue(Kind::kAutomation, a);
       return;
+    }
+    if (kind == Kind::kAutomation && type == kube::WatchEvent::Type::kDeleted) {
+      metrics_->Forget("ImageUpdateAutomation", key.ns, key.name);
     }
     if (kind == Kind::kAutomation && type != kube::WatchEvent::Type::kDeleted &&
         Triggers(before ? &*before : nullptr, obj)) {
@@ -663,10 +675,15 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
         (void)PatchStatus(repositories_, key, current,
                           rapi::ImageRepositoryStatusToJson(repo->status, version));
       };
+      const auto started = std::chrono::steady_clock::now();
       rctl::ReconcileResult r = repo_reconciler_->Reconcile(*repo, context);
       bool failed = !PatchStatus(repositories_, key, current,
                                  rapi::ImageRepositoryStatusToJson(repo->status, version))
                          .has_value();
+      metrics_->RecordReconcile(MakeReconcileRecord(
+          "ImageRepository", key.ns, key.name, std::chrono::steady_clock::now() - started,
+          failed || r.error.has_value(), r.requeue_after, repo->status.conditions,
+          repo->spec.suspend));
       if (r.event) {
         RecordEvent(kind, *obj, std::string(rctl::EventTypeName(r.event->type)), r.event->reason,
                     r.event->message);
@@ -685,10 +702,21 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
         (void)PatchStatus(policies_, key, current,
                           rapi::ImagePolicyStatusToJson(policy->status, version));
       };
+      const auto started = std::chrono::steady_clock::now();
       rctl::ReconcileResult r = policy_reconciler_->Reconcile(*policy, context);
       bool failed = !PatchStatus(policies_, key, current,
                                  rapi::ImagePolicyStatusToJson(policy->status, version))
                          .has_value();
+      metrics_->RecordReconcile(MakeReconcileRecord(
+          "ImagePolicy", key.ns, key.name, std::chrono::steady_clock::now() - started,
+          failed || r.error.has_value(), r.requeue_after, policy->status.conditions,
+          policy->spec.suspend));
+      if (!policy->spec.suspend) {
+        const bool ready = rctl::IsReady(policy->status.conditions);
+        const auto& latest = policy->status.latest_ref;
+        metrics_->RecordPolicyEvaluation(key.ns, key.name, ready, latest ? latest->name : "",
+                                         ready && latest ? latest->tag : "");
+      }
       if (r.event) {
         RecordEvent(kind, *obj, std::string(rctl::EventTypeName(r.event->type)), r.event->reason,
                     r.event->message);
@@ -701,10 +729,16 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                     {{"name", key.String()}, {"error", automation.error().message()}});
       return {};
     }
+    const auto started = std::chrono::steady_clock::now();
     actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(*automation, *this);
     bool failed = !PatchStatus(automations_, key, current,
                                aapi::ImageUpdateAutomationStatusToJson(automation->status))
-                       .has_value();
+                      .has_value();
+    metrics_->RecordReconcile(MakeReconcileRecord(
+        "ImageUpdateAutomation", key.ns, key.name, std::chrono::steady_clock::now() - started,
+        failed || (r.failed && !r.stalled), r.requeue_after.value_or(std::chrono::nanoseconds(0)),
+        automation->status.conditions, automation->spec.suspend));
+    metrics_->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
     if (r.event) RecordEvent(kind, *obj, r.event->type, r.event->reason, r.event->message);
     return {r.requeue_after.value_or(std::chrono::nanoseconds(0)),
             failed || (r.failed && !r.stalled)};
@@ -720,6 +754,8 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   automation::git::Library git_library_;
   runtime::WorkQueue queue_;
   std::string identity_;
+  runtime::NoopReconcileMetrics no_metrics_;
+  runtime::ReconcileMetrics* metrics_ = &no_metrics_;
   std::filesystem::path automation_cache_root_;
   std::string image_version_;
   kube::Resource repositories_, policies_, automations_, git_repositories_;
@@ -767,6 +803,26 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
     health = std::move(*server);
   }
 
+  metrics::PrometheusMetrics prometheus({.version = std::string(kVersion),
+                                         .process_metrics = true});
+  std::unique_ptr<metrics::HttpServer> metrics_server;
+  if (!options.metrics_addr.empty()) {
+    Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+        {.address = options.metrics_addr},
+        {{"GET", "/metrics", [&prometheus](const metrics::ServerRequest&) {
+            metrics::ServerResponse r;
+            r.content_type = metrics::kTextContentType;
+            r.body = prometheus.Serialize();
+            return r;
+          }}});
+    if (!server) return server.error().Wrap("--metrics-addr");
+    metrics_server = std::move(*server);
+  }
+  impl_->set_metrics(&prometheus);
+  struct DetachMetrics {
+    Impl* impl;
+    ~DetachMetrics() { impl->set_metrics(nullptr); }
+  } detach{impl};
   std::stop_source informer_stop;
   impl_->StartInformers(informer_stop.get_token());
   std::vector<std::thread> workers;

@@ -17,12 +17,15 @@
 #include "automation/api/status_json.h"
 #include "automation/controller/image_update_automation_reconciler.h"
 #include "automation/git/library.h"
+#include "cmd/app.h"
+#include "cmd/reconcile_record.h"
 #include "cmd/registry_client_factory.h"
 #include "cmd/standalone/kubevela.h"
 #include "cmd/standalone/manifest_dir.h"
 #include "cmd/standalone/state_store.h"
 #include "core/duration.h"
 #include "metrics/http_server.h"
+#include "metrics/prometheus_metrics.h"
 #include "core/runtime/work_queue.h"
 #include "core/kube/conditions.h"
 #include "reflector/controller/status_conditions.h"
@@ -296,18 +299,21 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     // Objects that disappeared from the directory: forget their state.
     for (const auto& [key, entry] : repos_) {
       if (!repos.contains(key)) {
+        metrics_->Forget("ImageRepository", key.ns, key.name);
         (void)repo_reconciler_->Forget(key);
         (void)state_.Remove(entry.doc.kind, key.ns, key.name);
       }
     }
     for (const auto& [key, entry] : policies_) {
       if (!policies.contains(key)) {
+        metrics_->Forget("ImagePolicy", key.ns, key.name);
         policy_reconciler_->Forget(key);
         (void)state_.Remove(entry.doc.kind, key.ns, key.name);
       }
     }
     for (const auto& [key, entry] : automations_) {
       if (!automations.contains(key)) {
+        metrics_->Forget("ImageUpdateAutomation", key.ns, key.name);
         (void)state_.Remove(entry.doc.kind, key.ns, key.name);
       }
     }
@@ -358,7 +364,12 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
           {"reconcile.fluxcd.io/requestedAt", RequestToken(clock_.Now())});
     }
     const rapi::ImageRepositoryStatus before = work.object.status;
+    const auto started = std::chrono::steady_clock::now();
     rctl::ReconcileResult r = repo_reconciler_->Reconcile(work.object);
+    metrics_->RecordReconcile(MakeReconcileRecord(
+        "ImageRepository", key.ns, key.name, std::chrono::steady_clock::now() - started,
+        r.error.has_value(), r.requeue_after, work.object.status.conditions,
+        work.object.spec.suspend));
     const bool revision_changed = rctl::ScanRevisionChanged(before, work.object.status);
     Commit(repos_, work,
            rapi::ImageRepositoryStatusToJson(work.object.status, Version(work.doc)).dump(),
@@ -375,7 +386,18 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     Entry<rapi::ImagePolicy> work;
     if (!Snapshot(policies_, key, work)) return;
     const rapi::ImagePolicyStatus before = work.object.status;
+    const auto started = std::chrono::steady_clock::now();
     rctl::ReconcileResult r = policy_reconciler_->Reconcile(work.object);
+    metrics_->RecordReconcile(MakeReconcileRecord(
+        "ImagePolicy", key.ns, key.name, std::chrono::steady_clock::now() - started,
+        r.error.has_value(), r.requeue_after, work.object.status.conditions,
+        work.object.spec.suspend));
+    if (!work.object.spec.suspend) {
+      const bool ready = rctl::IsReady(work.object.status.conditions);
+      const auto& latest = work.object.status.latest_ref;
+      metrics_->RecordPolicyEvaluation(key.ns, key.name, ready, latest ? latest->name : "",
+                                       ready && latest ? latest->tag : "");
+    }
     const bool latest_changed = rctl::LatestRefChanged(before, work.object.status);
     Commit(policies_, work,
            rapi::ImagePolicyStatusToJson(work.object.status, Version(work.doc)).dump(),
@@ -394,7 +416,13 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   void ReconcileAutomation(const ObjectKey& key) {
     Entry<aapi::ImageUpdateAutomation> work;
     if (!Snapshot(automations_, key, work)) return;
+    const auto started = std::chrono::steady_clock::now();
     actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(work.object, *this);
+    metrics_->RecordReconcile(MakeReconcileRecord(
+        "ImageUpdateAutomation", key.ns, key.name, std::chrono::steady_clock::now() - started,
+        r.failed && !r.stalled, r.requeue_after.value_or(std::chrono::nanoseconds(0)),
+        work.object.status.conditions, work.object.spec.suspend));
+    metrics_->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
     std::optional<rctl::Event> event;
     if (r.event) {
       event = rctl::Event{r.event->type == "Warning" ? rctl::EventType::kWarning
@@ -455,6 +483,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
 
   const RunnerOptions& options() const { return options_; }
+  void set_metrics(runtime::ReconcileMetrics* metrics) { metrics_ = metrics ? metrics : &no_metrics_; }
 
  private:
   static rapi::ServedVersion Version(const ManifestDocument& doc) {
@@ -635,6 +664,8 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   std::unique_ptr<rctl::ImagePolicyReconciler> policy_reconciler_;
   std::unique_ptr<actl::ImageUpdateAutomationReconciler> automation_reconciler_;
 
+  runtime::NoopReconcileMetrics no_metrics_;
+  runtime::ReconcileMetrics* metrics_ = &no_metrics_;
   // Guards the object maps below; never held while reconciling.
   mutable std::mutex mu_;
   std::string fingerprint_;
@@ -687,6 +718,24 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
     }
     health = std::move(*server);
   }
+  metrics::PrometheusMetrics prometheus({.version = std::string(kVersion),
+                                         .process_metrics = true});
+  impl_->set_metrics(&prometheus);
+  std::unique_ptr<metrics::HttpServer> metrics_server;
+  if (!impl_->options().metrics_addr.empty()) {
+    Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+        {.address = impl_->options().metrics_addr},
+        {{"GET", "/metrics", [&prometheus](const metrics::ServerRequest&) {
+            metrics::ServerResponse r;
+            r.content_type = metrics::kTextContentType;
+            r.body = prometheus.Serialize();
+            return r;
+          }}});
+    if (!server) {
+      return server.error().Wrap("--metrics-addr");
+    }
+    metrics_server = std::move(*server);
+  }
   if (Result<void> ok = impl_->Load(); !ok) {
     return ok.error();
   }
@@ -713,6 +762,8 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   for (std::thread& worker : workers) {
     worker.join();
   }
+  metrics_server.reset();
+  impl_->set_metrics(nullptr);
   return {};
 }
 

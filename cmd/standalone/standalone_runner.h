@@ -35,6 +35,8 @@ struct RunnerOptions {
   bool no_cross_namespace_refs = false;
   // /healthz and /readyz (ready once the manifests loaded); empty: no health endpoint.
   std::string health_addr;
+  // /metrics (Prometheus text format); empty: not served.
+  std::string metrics_addr;
   // Automations run on this many worker threads, so one slow git remote does not hold up
   // registry scans or other automations (--concurrent).
   int concurrent = 2;

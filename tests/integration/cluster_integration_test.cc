@@ -128,8 +128,11 @@ current-context: fake
     testing::ProcessOptions options;
     options.args = {IMGAUTO_BINARY};
     options.args.insert(options.args.end(), args.begin(), args.end());
-    options.args.insert(options.args.end(),
-                        {"--kubeconfig", kubeconfig_.string(), "--health-addr", "127.0.0.1:0"});
+    Result<int> port = testing::FreeLoopbackPort();
+    EXPECT_TRUE(port);
+    metrics_addr_ = "127.0.0.1:" + std::to_string(port ? *port : 0);
+    options.args.insert(options.args.end(), {"--kubeconfig", kubeconfig_.string(), "--health-addr",
+                                             "127.0.0.1:0", "--metrics-addr", metrics_addr_});
     options.env = {{"HOME", dir_.path().string()}, {"RUNTIME_NAMESPACE", "flux-system"}};
     options.unset_env = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
                          "no_proxy",    "ALL_PROXY",  "all_proxy",  "KUBECONFIG"};
@@ -151,6 +154,7 @@ current-context: fake
   std::unique_ptr<GitHttpServer> git_;
   std::filesystem::path bare_;
   std::string image_;
+  std::string metrics_addr_;
 };
 
 TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
@@ -190,6 +194,24 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   EXPECT_TRUE(posted_event);
   EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(kToken)));
   EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(kGitPassword)));
+
+  // /metrics carries Flux's series and the compatibility ones for every kind.
+  Result<http::HttpClientPtr> scraper = http::BeastHttpClient::Create({});
+  ASSERT_TRUE(scraper);
+  Result<http::Response> scraped = (*scraper)->Send({.method = "GET",
+                                                     .url = "http://" + metrics_addr_ + "/metrics",
+                                                     .headers = {},
+                                                     .body = "",
+                                                     .deadline = std::nullopt});
+  ASSERT_TRUE(scraped) << scraped.error().message();
+  EXPECT_THAT(scraped->body, HasSubstr("gotk_reconcile_duration_seconds_count{kind=\"ImagePolicy\","
+                                       "name=\"app\",namespace=\"flux-system\"}"));
+  EXPECT_THAT(scraped->body, HasSubstr("controller_runtime_reconcile_total{controller="
+                                       "\"imageupdateautomation\",result=\"requeue_after\"}"));
+  EXPECT_THAT(scraped->body, HasSubstr("imgauto_image_policy_info{image=\"" + image_ +
+                                       "\",name=\"app\",namespace=\"flux-system\",tag=\"1.1.0\"} 1"));
+  EXPECT_THAT(scraped->body, HasSubstr("gotk_reconcile_condition{kind=\"ImageRepository\",name=\"app\","
+                                       "namespace=\"flux-system\",status=\"True\",type=\"Ready\"} 1"));
 
   // Watches survive dropped connections; `flux reconcile`'s annotation makes a new scan happen
   // now, the new tag flows through policy and automation.

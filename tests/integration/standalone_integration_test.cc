@@ -298,9 +298,13 @@ TEST_F(StandaloneIntegrationTest, RestartAfterKillCommitsTheNewTagExactlyOnce) {
   Result<int> health_port = testing::FreeLoopbackPort();
   ASSERT_TRUE(health_port);
   const std::string health = "127.0.0.1:" + std::to_string(*health_port);
+  Result<int> metrics_port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(metrics_port);
+  const std::string metrics_addr = "127.0.0.1:" + std::to_string(*metrics_port);
   testing::ProcessOptions options;
   options.args = {IMGAUTO_BINARY, "run", "--manifests", manifests_.path().string(),
-                  "--state-dir", state_.path().string(), "--health-addr", health};
+                  "--state-dir", state_.path().string(), "--health-addr", health,
+                  "--metrics-addr", metrics_addr};
   options.unset_env = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
                        "NO_PROXY",    "no_proxy",    "ALL_PROXY",  "all_proxy"};
   options.env = {{"HOME", state_.path().string()}};
@@ -318,6 +322,19 @@ TEST_F(StandaloneIntegrationTest, RestartAfterKillCommitsTheNewTagExactlyOnce) {
        .deadline = std::nullopt});
   ASSERT_TRUE(readyz) << readyz.error().message();
   EXPECT_EQ(readyz->status, 200);
+  // And /metrics has the Flux series for every kind.
+  Result<http::Response> scraped = (*client)->Send(
+      {.method = "GET", .url = "http://" + metrics_addr + "/metrics", .headers = {}, .body = "",
+       .deadline = std::nullopt});
+  ASSERT_TRUE(scraped) << scraped.error().message();
+  EXPECT_EQ(scraped->status, 200);
+  for (const char* kind : {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"}) {
+    EXPECT_THAT(scraped->body, HasSubstr(std::string("gotk_reconcile_duration_seconds_count{kind=\"") +
+                                         kind + "\",name=\"app\",namespace=\"flux-system\"}"))
+        << kind;
+  }
+  EXPECT_THAT(scraped->body, HasSubstr("flux_image_automation_run_total{name=\"app\","
+                                       "namespace=\"flux-system\",result=\"pushed\"} 1"));
   (*first)->Kill(SIGKILL);
   Result<int> killed = (*first)->Wait(std::chrono::seconds(10));
   ASSERT_TRUE(killed);

@@ -1,0 +1,46 @@
+// Helpers shared by the standalone and cluster runners to report a reconcile to
+// runtime::ReconcileMetrics in the same way.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "automation/controller/image_update_automation_reconciler.h"
+#include "core/kube/conditions.h"
+#include "core/runtime/reconcile_metrics.h"
+
+namespace imgauto::cmd {
+
+inline runtime::ReconcileRecord MakeReconcileRecord(std::string kind, std::string ns,
+                                                    std::string name,
+                                                    std::chrono::nanoseconds duration, bool failed,
+                                                    std::chrono::nanoseconds requeue_after,
+                                                    const std::vector<kube::Condition>& conditions,
+                                                    bool suspended) {
+  runtime::ReconcileRecord r;
+  r.kind = std::move(kind);
+  r.ns = std::move(ns);
+  r.name = std::move(name);
+  r.duration = duration;
+  r.result = failed                      ? runtime::ReconcileResult::kError
+             : requeue_after.count() > 0 ? runtime::ReconcileResult::kRequeueAfter
+                                         : runtime::ReconcileResult::kSuccess;
+  r.conditions = conditions;
+  r.suspended = suspended;
+  const kube::Condition* ready = kube::FindCondition(conditions, kube::kReadyCondition);
+  if (ready != nullptr && ready->status == "False") r.failure_reason = ready->reason;
+  return r;
+}
+
+// "pushed", "unchanged" (short-circuited: remote and policies as last observed), "no_change"
+// (cloned, nothing to commit), "failure", or "suspended".
+inline std::string AutomationRunResult(const automation::controller::AutomationReconcileResult& r) {
+  if (r.failed) return "failure";
+  if (!r.pushed_commit.empty()) return "pushed";
+  if (!r.event) return "suspended";
+  if (r.event->message == "no change since last reconciliation") return "unchanged";
+  return "no_change";
+}
+
+}  // namespace imgauto::cmd
