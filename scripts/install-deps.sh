@@ -12,6 +12,8 @@ PACKAGES=(
   # real servers and tools used by the integration tests and the demo
   docker-registry apache2-utils openssl tinyproxy curl git python3
   libgpgme-dev gnupg lighttpd openssh-server openssh-client
+  # promtool (alert rule tests) and a real Prometheus for the metrics integration tests
+  prometheus
 )
 
 missing=()
@@ -33,7 +35,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts these services on install; the tests start their own instances on loopback.
-for svc in docker-registry tinyproxy lighttpd ssh; do
+for svc in docker-registry tinyproxy lighttpd ssh prometheus; do
   if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
   if command -v service >/dev/null 2>&1; then $SUDO service "$svc" stop >/dev/null 2>&1 || true; fi
 done

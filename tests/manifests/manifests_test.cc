@@ -67,7 +67,11 @@ std::vector<Document> LoadTree(const fs::path& root, Errors* errors) {
   for (const auto& file : YamlFilesUnder(root)) {
     try {
       for (const auto& node : YAML::LoadAll(ReadFile(file))) {
-        if (!node.IsNull()) {
+        // Plain Prometheus rule files and their promtool tests (manifests/monitoring/rules) are
+        // not Kubernetes objects; tests/monitoring/promtool_test.sh checks them.
+        const bool prometheus_file =
+            node.IsMap() && (node["groups"] || node["rule_files"]) && !node["apiVersion"];
+        if (!node.IsNull() && !prometheus_file) {
           docs.push_back({file, node});
         }
       }
