@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "automation/controller/image_update_automation_reconciler.h"
@@ -41,6 +42,29 @@ inline std::string AutomationRunResult(const automation::controller::AutomationR
   if (!r.event) return "suspended";
   if (r.event->message == "no change since last reconciliation") return "unchanged";
   return "no_change";
+}
+
+// Secret keys whose values are credentials (redacted wherever they might be echoed). Usernames,
+// CA certificates and known_hosts are not: redacting them would only garble messages.
+inline bool IsSensitiveSecretKey(std::string_view key) {
+  for (std::string_view k : {"password", "bearerToken", "token", "identity", "passphrase",
+                             "git.asc", "tls.key", "ssh-privatekey", "accessKey", "secretKey"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+// Replaces secret values in status conditions' messages (the only free text in a status).
+template <typename Json, typename Registry>
+Json RedactConditionMessages(Json status, const Registry& secrets) {
+  if (status.contains("conditions") && status["conditions"].is_array()) {
+    for (auto& condition : status["conditions"]) {
+      if (condition.contains("message") && condition["message"].is_string()) {
+        condition["message"] = secrets.Redact(condition["message"].template get<std::string>());
+      }
+    }
+  }
+  return status;
 }
 
 }  // namespace imgauto::cmd

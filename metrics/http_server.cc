@@ -66,10 +66,11 @@ Result<std::pair<std::string, int>> ParseListenAddress(std::string_view address)
 struct HttpServer::Impl {
   HttpServerOptions options;
   std::vector<Route> routes;
+  // Declared before io: sessions torn down with io_context still decrement it.
+  std::atomic<int> connections{0};
   net::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
-  std::atomic<int> connections{0};
   std::atomic<bool> stopped{false};
   int port = 0;
 

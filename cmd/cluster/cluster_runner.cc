@@ -188,9 +188,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   // ---- caches ----
 
   void StartInformers(std::stop_token stop) {
+    informer_count_ = (controllers_.reflector ? 1 : 0) + 1 + (controllers_.automation ? 2 : 0);
     auto start = [&](Kind kind, const kube::Resource& resource) {
       informers_.emplace_back([this, kind, resource, stop] { Inform(kind, resource, stop); });
-      ++informer_count_;
     };
     if (controllers_.reflector) start(Kind::kRepository, repositories_);
     start(Kind::kPolicy, policies_);  // the reflector reconciles them, automations read them
@@ -200,7 +200,10 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
   }
 
-  bool Synced() const { return synced_count_.load() >= informer_count_; }
+  bool Synced() const {
+    const int expected = informer_count_.load();
+    return expected > 0 && synced_count_.load() >= expected;
+  }
 
   void JoinInformers() {
     for (std::thread& t : informers_) t.join();
@@ -216,7 +219,15 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                                                : Kind::kAutomation;
       size_t slash = item->find('/', 2);
       ObjectKey key{item->substr(2, slash - 2), item->substr(slash + 1)};
-      Outcome outcome = Reconcile(kind, key);
+      Outcome outcome;
+      try {
+        outcome = Reconcile(kind, key);
+      } catch (const std::exception& e) {
+        // A bug must not take the controller down: report it and retry with backoff.
+        logger_.Error("reconcile failed unexpectedly",
+                      {{"kind", KindName(kind)}, {"name", key.String()}, {"error", e.what()}});
+        outcome.failed = true;
+      }
       if (outcome.failed) {
         queue_.AddRateLimited(*item);
       } else {
@@ -328,7 +339,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     (*secret)["kind"] = "Secret";
     Result<aapi::Secret> decoded = aapi::DecodeSecret(secret->dump());
     if (decoded) {
-      for (const auto& [k, v] : decoded->data) secrets_.Add(v);
+      for (const auto& [k, v] : decoded->data) {
+        if (IsSensitiveSecretKey(k)) secrets_.Add(v);
+      }
     }
     return decoded;
   }
@@ -404,6 +417,12 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       if (watched) return;  // stopped
       logger_.Error("watch failed", {{"resource", resource.Qualified()},
                                      {"error", watched.error().message()}});
+      // A permanent failure (403 on watch, say) must not spin LIST/WATCH at full speed.
+      for (auto waited = std::chrono::milliseconds(0);
+           waited < backoff && !stop.stop_requested(); waited += std::chrono::milliseconds(50)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
     }
   }
 
@@ -459,12 +478,12 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
         }
       }
       if (kind == Kind::kPolicy && controllers_.automation && before &&
-          type == kube::WatchEvent::Type::kModified && LatestOf(*before) != LatestOf(obj)) {
+          type != kube::WatchEvent::Type::kDeleted && LatestOf(*before) != LatestOf(obj)) {
         for (const auto& [akey, automation] : automation_cache_) {
           if (akey.ns == key.ns) dependents.push_back(akey);
         }
       }
-      if (kind == Kind::kGitRepository && before && type == kube::WatchEvent::Type::kModified &&
+      if (kind == Kind::kGitRepository && before && type != kube::WatchEvent::Type::kDeleted &&
           Str(*before, {"metadata", "generation"}) != Str(obj, {"metadata", "generation"})) {
         for (const auto& [akey, automation] : automation_cache_) {
           std::string ns = Str(automation, {"spec", "sourceRef", "namespace"});
@@ -514,7 +533,8 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
 
   // Merge-patches /status from `current` (what the server has) to `next`.
   Result<void> PatchStatus(const kube::Resource& resource, const ObjectKey& key, json& current,
-                           const json& next) {
+                           const json& unredacted) {
+    json next = RedactConditionMessages(unredacted, secrets_);
     json patch = CreateMergePatch(current, next);
     if (patch.is_object() && patch.empty()) return {};
     Result<json> patched = client_.MergePatchStatus(resource, key.ns, key.name, {{"status", patch}});
@@ -528,7 +548,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
 
   void RecordEvent(Kind kind, const json& obj, const std::string& type, const std::string& reason,
-                   const std::string& message) {
+                   const std::string& raw_message) {
+    // Secret values resolved for this process never leave it, even if a remote echoed one.
+    const std::string message = secrets_.Redact(raw_message);
     const ObjectKey key = KeyOf(obj);
     const LogLevel level = type == "Trace"     ? LogLevel::kDebug
                            : type == "Warning" ? LogLevel::kError
@@ -769,7 +791,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   mutable std::mutex mu_;  // guards the caches; never held during API calls or reconciles
   Cache repo_cache_, policy_cache_, automation_cache_, git_cache_;
   std::vector<std::thread> informers_;
-  int informer_count_ = 0;
+  std::atomic<int> informer_count_{0};
   std::atomic<int> synced_count_{0};
 };
 
@@ -832,6 +854,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
     while (!impl->Synced() && !stop.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    if (stop.load()) return;
     for (int i = 0; i < options.concurrent; ++i) workers.emplace_back([impl] { impl->Worker(); });
   };
   auto stop_all = [&] {
@@ -862,6 +885,10 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   };
+  // Sync the caches before campaigning, so the lease is never held while waiting for them.
+  while (!impl->Synced() && !stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   runtime::LeaderElector elector(store, elector_options, impl->clock());
   const Logger& logger = impl->logger();
   logger.Info("waiting for leadership", {{"lease", options.leader_election.ns + "/" +

@@ -59,6 +59,7 @@ struct Entry {
   SteadyTime due{};  // run when now >= due
   int failures = 0;
   std::string written_status;  // the status JSON last written to the state store
+  bool retrigger = false;      // a dependency changed while this object was queued or running
 };
 
 // Which of the kinds we reconcile a document is, by apiVersion group and kind.
@@ -99,6 +100,12 @@ std::string RequestToken(std::chrono::system_clock::time_point t) {
   fraction.insert(0, 9 - fraction.size(), '0');
   text.insert(text.size() - 1, "." + fraction);
   return text;
+}
+
+// JSON text of `j`; invalid UTF-8 in messages (a registry's error body, say) becomes U+FFFD
+// instead of an exception.
+std::string SafeDump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -265,7 +272,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
           continue;
         }
         for (const auto& [k, v] : secret->data) {
-          secrets_.Add(v);
+          if (IsSensitiveSecretKey(k)) secrets_.Add(v);
         }
         secrets_by_key_[key] = std::move(*secret);
         continue;
@@ -372,7 +379,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
         work.object.spec.suspend));
     const bool revision_changed = rctl::ScanRevisionChanged(before, work.object.status);
     Commit(repos_, work,
-           rapi::ImageRepositoryStatusToJson(work.object.status, Version(work.doc)).dump(),
+           SafeDump(rapi::ImageRepositoryStatusToJson(work.object.status, Version(work.doc))),
            r.requeue_after, r.error.has_value(), r.event, [&] {
              if (!revision_changed) return;
              const SteadyTime now = clock_.Monotonic();
@@ -400,13 +407,16 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
     const bool latest_changed = rctl::LatestRefChanged(before, work.object.status);
     Commit(policies_, work,
-           rapi::ImagePolicyStatusToJson(work.object.status, Version(work.doc)).dump(),
+           SafeDump(rapi::ImagePolicyStatusToJson(work.object.status, Version(work.doc))),
            r.requeue_after, r.error.has_value(), r.event, [&] {
              if (!latest_changed) return;
              const SteadyTime now = clock_.Monotonic();
              for (auto& [akey, automation] : automations_) {
-               // A queued automation (due = max) picks the change up when it runs.
-               if (akey.ns == key.ns && automation.due != SteadyTime::max()) {
+               if (akey.ns != key.ns) continue;
+               if (automation.due == SteadyTime::max()) {
+                 // Queued or running: it may already have read the policies; run it again after.
+                 automation.retrigger = true;
+               } else {
                  automation.due = std::min(automation.due, now);
                }
              }
@@ -431,7 +441,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
                           r.event->reason, r.event->message};
     }
     std::chrono::nanoseconds requeue = r.requeue_after.value_or(std::chrono::nanoseconds(0));
-    Commit(automations_, work, aapi::ImageUpdateAutomationStatusToJson(work.object.status).dump(),
+    Commit(automations_, work, SafeDump(aapi::ImageUpdateAutomationStatusToJson(work.object.status)),
            requeue, r.failed && !r.stalled, event, [] {});
   }
 
@@ -439,7 +449,14 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   void AutomationWorker(runtime::WorkQueue& queue) {
     while (std::optional<std::string> item = queue.Get()) {
       size_t slash = item->find('/');
-      ReconcileAutomation(ObjectKey{item->substr(0, slash), item->substr(slash + 1)});
+      try {
+        ReconcileAutomation(ObjectKey{item->substr(0, slash), item->substr(slash + 1)});
+      } catch (const std::exception& e) {
+        logger_.Error("reconcile failed unexpectedly", {{"name", *item}, {"error", e.what()}});
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = automations_.find(ObjectKey{item->substr(0, slash), item->substr(slash + 1)});
+        if (it != automations_.end()) it->second.due = clock_.Monotonic() + options_.max_retry_delay;
+      }
       queue.Done(*item);
     }
   }
@@ -510,7 +527,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       return;
     }
     const ObjectKey key{doc.ns, doc.name};
-    Entry<T> entry{doc, std::move(*object), now, 0, ""};
+    Entry<T> entry{doc, std::move(*object), now, 0, "", false};
     auto it = old.find(key);
     if (it != old.end() && it->second.doc.text == doc.text) {
       entry.due = it->second.due;
@@ -610,8 +627,14 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   // then writes the status file when it changed and logs the event.
   template <typename T, typename Triggers>
   void Commit(std::map<ObjectKey, Entry<T>>& entries, const Entry<T>& work,
-              const std::string& status_json, std::chrono::nanoseconds requeue, bool failed,
+              const std::string& unredacted_status, std::chrono::nanoseconds requeue, bool failed,
               const std::optional<rctl::Event>& event, Triggers triggers) {
+    // Secret values this process resolved never reach status files or logs.
+    std::string status_json = unredacted_status;
+    if (nlohmann::json parsed = nlohmann::json::parse(unredacted_status, nullptr, false);
+        !parsed.is_discarded()) {
+      status_json = SafeDump(RedactConditionMessages(std::move(parsed), secrets_));
+    }
     bool write = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -622,13 +645,24 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       Entry<T>& entry = it->second;
       entry.object.status = work.object.status;
       const SteadyTime now = clock_.Monotonic();
+      // Saturating: an interval near Go's maximum duration must not wrap into the past.
+      auto after = [&](std::chrono::nanoseconds d) {
+        const auto room = SteadyTime::max() - now;
+        return d >= room ? SteadyTime::max()
+                         : now + std::chrono::duration_cast<SteadyTime::duration>(d);
+      };
       if (failed) {
         ++entry.failures;
-        auto delay = options_.min_retry_delay * (1LL << std::min(entry.failures - 1, 20));
-        entry.due = now + std::min<std::chrono::nanoseconds>(delay, options_.max_retry_delay);
+        std::chrono::nanoseconds delay = options_.min_retry_delay;
+        for (int i = 1; i < entry.failures && delay < options_.max_retry_delay; ++i) delay *= 2;
+        entry.due = after(std::min<std::chrono::nanoseconds>(delay, options_.max_retry_delay));
       } else {
         entry.failures = 0;
-        entry.due = requeue.count() > 0 ? now + requeue : SteadyTime::max();
+        entry.due = requeue.count() > 0 ? after(requeue) : SteadyTime::max();
+      }
+      if (entry.retrigger) {
+        entry.retrigger = false;
+        entry.due = now;
       }
       write = entry.written_status != status_json;
       entry.written_status = status_json;
@@ -644,7 +678,7 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       const LogLevel level = event->type == rctl::EventType::kTrace     ? LogLevel::kDebug
                              : event->type == rctl::EventType::kWarning ? LogLevel::kError
                                                                         : LogLevel::kInfo;
-      logger_.Log(level, event->message,
+      logger_.Log(level, secrets_.Redact(event->message),
                   {{"kind", work.doc.kind},
                    {"name", work.doc.ns + "/" + work.doc.name},
                    {"type", std::string(rctl::EventTypeName(event->type))},

@@ -273,7 +273,7 @@ class ApiClient::Impl {
   Result<json> Create(const Resource& r, std::string_view ns, const json& object) {
     const std::string name = object.contains("metadata") ? object["metadata"].value("name", "")
                                                          : std::string();
-    return Decode(Send("POST", r.CollectionPath(ns), object.dump(), "application/json", false),
+    return Decode(Send("POST", r.CollectionPath(ns), object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json", false),
                   "create " + r.Qualified() + " " + Describe(ns, name));
   }
 
@@ -281,7 +281,7 @@ class ApiClient::Impl {
     const std::string name = object.contains("metadata") ? object["metadata"].value("name", "")
                                                          : std::string();
     return Decode(
-        Send("PUT", r.ObjectPath(ns, name), object.dump(), "application/json", false),
+        Send("PUT", r.ObjectPath(ns, name), object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json", false),
         "update " + r.Qualified() + " " + Describe(ns, name));
   }
 
@@ -299,7 +299,7 @@ class ApiClient::Impl {
     const std::string path = r.ObjectPath(ns, name) + (status ? "/status" : "");
     const std::string what =
         "patch " + r.Qualified() + (status ? " status of " : " ") + Describe(ns, name);
-    return Decode(Send("PATCH", path, patch.dump(), "application/merge-patch+json", false), what);
+    return Decode(Send("PATCH", path, patch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/merge-patch+json", false), what);
   }
 
   Result<json> MergePatchStatus(const Resource& r, std::string_view ns, std::string_view name,

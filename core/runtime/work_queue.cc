@@ -49,7 +49,11 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::nanoseconds delay)
   if (shutting_down_ || queued_.contains(key)) {
     return;  // already ready: it runs sooner than `delay`
   }
-  const auto due = Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+  const auto now = Now();
+  const auto room = std::chrono::steady_clock::time_point::max() - now;
+  const auto step = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::min<std::chrono::nanoseconds>(delay, room));
+  const auto due = now + step;  // saturates instead of wrapping for huge intervals
   auto [it, inserted] = delayed_.emplace(key, due);
   if (!inserted) {
     it->second = std::min(it->second, due);
@@ -121,11 +125,13 @@ std::optional<std::string> WorkQueue::TryGet() {
 std::optional<std::string> WorkQueue::Get() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    if (std::optional<std::string> key = PopLocked()) {
-      return key;
-    }
+    // After ShutDown nothing more is handed out, not even ready keys: workers stop after their
+    // current item (a replica that lost its lease must not keep reconciling).
     if (shutting_down_) {
       return std::nullopt;
+    }
+    if (std::optional<std::string> key = PopLocked()) {
+      return key;
     }
     if (delayed_.empty()) {
       cv_.wait(lock);

@@ -55,7 +55,7 @@ class WorkQueue {
   int Failures(const std::string& key) const;
 
   // Blocks until a key is ready (returns it, marked as processing) or the queue shuts down
-  // (returns nullopt once nothing is ready).
+  // (returns nullopt at once, even when keys are still queued).
   std::optional<std::string> Get();
   // Returns a ready key without blocking, or nullopt.
   std::optional<std::string> TryGet();

@@ -56,7 +56,12 @@ std::string StatusText(int status, const std::string& reason) {
 
 std::string OneLine(std::string_view text, std::size_t limit) {
   std::string out;
-  for (char c : text.substr(0, limit)) {
+  std::size_t cut = std::min(limit, text.size());
+  // Never split a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  for (char c : text.substr(0, cut)) {
     out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
   }
   if (text.size() > limit) {

@@ -117,6 +117,23 @@ TEST_F(WorkQueueTest, ShutDownWakesBlockedWorkersAndIgnoresAdds) {
   EXPECT_EQ(queue_.Ready(), 0u);
 }
 
+TEST_F(WorkQueueTest, ShutDownStopsHandingOutQueuedKeys) {
+  // A replica that lost its lease must stop after the current item, not drain the queue.
+  queue_.Add("a");
+  queue_.Add("b");
+  ASSERT_EQ(queue_.TryGet(), "a");
+  queue_.ShutDown();
+  EXPECT_EQ(queue_.Get(), std::nullopt);
+  queue_.Done("a");
+}
+
+TEST_F(WorkQueueTest, HugeDelaySaturatesInsteadOfWrapping) {
+  queue_.AddAfter("a", std::chrono::nanoseconds::max());
+  clock_.Advance(std::chrono::hours(24 * 365));
+  EXPECT_EQ(queue_.TryGet(), std::nullopt);  // not due: no wrap into the past
+  EXPECT_EQ(queue_.Waiting(), 1u);
+}
+
 TEST(WorkQueueConcurrencyTest, EveryKeyProcessedAndNeverConcurrently) {
   WorkQueue queue;
   std::mutex mu;
