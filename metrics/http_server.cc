@@ -42,6 +42,13 @@ std::string ServerRequest::Header(std::string_view name) const {
   return {};
 }
 
+std::vector<Route> HealthRoutes(std::function<bool()> ready, std::string not_ready_message) {
+  return {{"GET", "/healthz", [](const ServerRequest&) { return Plain(200, "ok"); }},
+          {"GET", "/readyz",
+           [ready = std::move(ready), message = std::move(not_ready_message)](
+               const ServerRequest&) { return ready() ? Plain(200, "ok") : Plain(503, message); }}};
+}
+
 Result<std::pair<std::string, int>> ParseListenAddress(std::string_view address) {
   size_t colon = address.rfind(':');
   if (colon == std::string_view::npos) {

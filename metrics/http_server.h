@@ -64,6 +64,10 @@ struct HttpServerOptions {
   int max_connections = 256;
 };
 
+// The probe routes both modes serve: /healthz always "ok"; /readyz 200 "ok" while `ready()`
+// holds, else 503 with `not_ready_message`.
+std::vector<Route> HealthRoutes(std::function<bool()> ready, std::string not_ready_message);
+
 // Parses "host:port" / ":port" into a host ("" for any) and port. kInvalidSpec when malformed.
 Result<std::pair<std::string, int>> ParseListenAddress(std::string_view address);
 

@@ -474,6 +474,15 @@ void PrometheusMetrics::RecordAutomationRun(const std::string& ns, const std::st
       .Increment();
 }
 
+Route MetricsRoute(const PrometheusMetrics& metrics) {
+  return {"GET", "/metrics", [&metrics](const ServerRequest&) {
+            ServerResponse r;
+            r.content_type = kTextContentType;
+            r.body = metrics.Serialize();
+            return r;
+          }};
+}
+
 std::string PrometheusMetrics::Serialize() const {
   std::vector<prometheus::MetricFamily> families = state_->registry->Collect();
   if (state_->process_metrics) {

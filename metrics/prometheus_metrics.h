@@ -27,6 +27,7 @@
 #include <tuple>
 
 #include "core/runtime/reconcile_metrics.h"
+#include "metrics/http_server.h"
 
 namespace imgauto::metrics {
 
@@ -60,5 +61,8 @@ class PrometheusMetrics final : public runtime::ReconcileMetrics {
 
 // The content type of Serialize()'s output.
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// GET /metrics serving `metrics` (borrowed; must outlive the server).
+Route MetricsRoute(const PrometheusMetrics& metrics);
 
 }  // namespace imgauto::metrics

@@ -813,14 +813,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
   if (!options.health_addr.empty()) {
     Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
         {.address = options.health_addr},
-        {{"GET", "/healthz",
-          [](const metrics::ServerRequest&) { return metrics::ServerResponse{.body = "ok"}; }},
-         {"GET", "/readyz", [impl](const metrics::ServerRequest&) {
-            metrics::ServerResponse r;
-            r.status = impl->Synced() ? 200 : 503;
-            r.body = impl->Synced() ? "ok" : "caches not synced";
-            return r;
-          }}});
+        metrics::HealthRoutes([impl] { return impl->Synced(); }, "caches not synced"));
     if (!server) return server.error().Wrap("--health-addr");
     health = std::move(*server);
   }
@@ -831,12 +824,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
   if (!options.metrics_addr.empty()) {
     Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
         {.address = options.metrics_addr},
-        {{"GET", "/metrics", [&prometheus](const metrics::ServerRequest&) {
-            metrics::ServerResponse r;
-            r.content_type = metrics::kTextContentType;
-            r.body = prometheus.Serialize();
-            return r;
-          }}});
+        {metrics::MetricsRoute(prometheus)});
     if (!server) return server.error().Wrap("--metrics-addr");
     metrics_server = std::move(*server);
   }

@@ -737,16 +737,9 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   std::atomic<bool> ready{false};
   std::unique_ptr<metrics::HttpServer> health;
   if (!impl_->options().health_addr.empty()) {
-    auto ok = [](const metrics::ServerRequest&) { return metrics::ServerResponse{.body = "ok"}; };
-    auto readyz = [&ready](const metrics::ServerRequest&) {
-      metrics::ServerResponse r;
-      r.status = ready.load() ? 200 : 503;
-      r.body = ready.load() ? "ok" : "manifests not loaded yet";
-      return r;
-    };
     Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
         {.address = impl_->options().health_addr},
-        {{"GET", "/healthz", ok}, {"GET", "/readyz", readyz}});
+        metrics::HealthRoutes([&ready] { return ready.load(); }, "manifests not loaded yet"));
     if (!server) {
       return server.error().Wrap("--health-addr");
     }
@@ -759,12 +752,7 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   if (!impl_->options().metrics_addr.empty()) {
     Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
         {.address = impl_->options().metrics_addr},
-        {{"GET", "/metrics", [&prometheus](const metrics::ServerRequest&) {
-            metrics::ServerResponse r;
-            r.content_type = metrics::kTextContentType;
-            r.body = prometheus.Serialize();
-            return r;
-          }}});
+        {metrics::MetricsRoute(prometheus)});
     if (!server) {
       return server.error().Wrap("--metrics-addr");
     }

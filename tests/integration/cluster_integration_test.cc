@@ -16,6 +16,7 @@
 
 #include "core/http/beast_client.h"
 #include "tests/servers/fake_kube_api_server.h"
+#include "tests/support/eventually.h"
 #include "tests/support/git_servers.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -29,6 +30,7 @@ using ::testing::Not;
 using nlohmann::json;
 using testing::FakeKubeApiServer;
 using testing::GitHttpServer;
+using testing::Eventually;
 using testing::RevParse;
 using testing::RunGit;
 using testing::TempDir;
@@ -38,14 +40,6 @@ constexpr char kToken[] = "k8s-T0ken-for-tests";
 constexpr char kGitPassword[] = "S3cret-Http-Pa55";
 constexpr char kImageV1[] = "image.toolkit.fluxcd.io/v1";
 
-bool Eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return condition();
-}
 
 std::string At(const std::optional<json>& obj, const json::json_pointer& pointer) {
   if (!obj || !obj->contains(pointer)) return "";

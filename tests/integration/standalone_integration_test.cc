@@ -16,6 +16,7 @@
 
 #include "core/fs.h"
 #include "core/http/beast_client.h"
+#include "tests/support/eventually.h"
 #include "tests/support/git_servers.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -28,6 +29,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::CommandResult;
 using testing::GitHttpServer;
+using testing::Eventually;
 using testing::RevParse;
 using testing::RunGit;
 using testing::TempDir;
@@ -238,16 +240,6 @@ void SetIntervals(const TempDir& dir, const std::string& file, const std::string
   dir.Write(file, out);
 }
 
-// Polls `predicate` every 200 ms until it holds or `timeout` passes.
-template <typename Predicate>
-bool Eventually(Predicate predicate, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return predicate();
-}
 
 // Number of commits on `rev` after `base`.
 int CommitsSince(const std::filesystem::path& bare, const std::string& base,
