@@ -647,7 +647,15 @@ Result<void> PushWithGitCli(const Workspace& workspace, const std::vector<std::s
       args.push_back("--push-option=" + option);
     }
     args.insert(args.end(), {"--", "origin", refspec});
-    Result<ChildOutput> child = RunChild(std::move(args), env, workspace.path(), deadline);
+    Result<ChildOutput> child = RunChild(args, env, workspace.path(), deadline);
+    // git can die of SIGPIPE when the receiving side hangs up first (e.g. right after rejecting
+    // a ref) before it printed the per-ref status. Pushing again is safe (a push is idempotent)
+    // and yields the status; bounded, and within the same deadline.
+    for (int retry = 0; retry < 2 && child && child->exit_code == 128 + SIGPIPE &&
+                        child->out.find('\t') == std::string::npos;
+         ++retry) {
+      child = RunChild(args, env, workspace.path(), deadline);
+    }
     if (!child && child.error().kind() == ErrorKind::kTransient) {
       return Error(ErrorKind::kTransient, where + ": git push " + refspec + " timed out after " +
                                               std::to_string(cli.timeout.count()) + "ms");
