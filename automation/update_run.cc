@@ -160,6 +160,7 @@ Result<UpdateRunOutcome> RunUpdate(const UpdateRunRequest& request, const Clock&
     out.kind = UpdateRunOutcome::Kind::kNoChanges;
     return out;
   }
+  out.committed_at = clock.Now();
 
   git::PushRequest push{.branch = target->branch,
                         .force = target->switched && request.force_push_branch,
@@ -210,6 +211,7 @@ Result<UpdateRunOutcome> RunUpdate(const UpdateRunRequest& request, const Clock&
   }
   out.kind = UpdateRunOutcome::Kind::kPushed;
   out.pushed_commit = pushed->commit;
+  out.pushed_at = clock.Now();
   std::vector<std::string> refspecs;
   if (!request.push_refspec.empty()) {
     refspecs.push_back(request.push_refspec);

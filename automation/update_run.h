@@ -13,6 +13,7 @@
 //   if (!out) SetReady(false, FailureReason(out.error()), out.error().message());
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -106,6 +107,10 @@ struct UpdateRunOutcome {
   std::string commit_message;
   std::string push_summary;  // Flux's PushResult summary when kPushed
   int push_attempts = 0;
+  // When the (first) commit was made and when the push succeeded, by the run's clock; set when
+  // kPushed (lead-time metrics).
+  std::chrono::system_clock::time_point committed_at{};
+  std::chrono::system_clock::time_point pushed_at{};
   setters::ChangeSet changes;
   std::vector<setters::FileIssue> problems;
   std::vector<setters::FileIssue> warnings;

@@ -131,6 +131,9 @@ FlagSet ControllerFlags(ControllerKind kind) {
   if (kind != ControllerKind::kAutomation) {
     flags.String("storage-path", "DIR", "where tag stores are kept", "/data");
     flags.String("requeue-dependency", "DUR", "requeue delay for policies without tags", "30s");
+    flags.String("webhook-addr", "ADDR", "registry webhook receivers listen address", ":9292");
+    flags.String("webhook-config", "FILE",
+                 "Receiver documents (notification.toolkit.fluxcd.io) for registry webhooks");
     flags.String("gc-interval", "DUR", "tag store garbage collection interval", "10m");
     flags.String("storage-value-log-file-size", "SIZE", "accepted for compatibility", "256Mi");
     flags.String("storage-compression-threshold", "SIZE", "gzip tag files from this size", "64Ki");
@@ -149,6 +152,10 @@ Result<ControllerOptions> ReadControllerFlags(const ParsedFlags& flags, Controll
   o.metrics_addr = flags.GetString("metrics-addr").value_or(o.metrics_addr);
   o.health_addr = flags.GetString("health-addr").value_or(o.health_addr);
   o.events_addr = flags.GetString("events-addr").value_or("");
+  if (kind != ControllerKind::kAutomation) {
+    o.webhook_addr = flags.GetString("webhook-addr").value_or(o.webhook_addr);
+    o.webhook_config = flags.GetString("webhook-config").value_or("");
+  }
   Result<int> concurrent = PositiveInt(flags, "concurrent", o.concurrent);
   if (!concurrent) return concurrent.error();
   o.concurrent = *concurrent;

@@ -42,6 +42,10 @@ struct ControllerOptions {
   std::string metrics_addr = ":8080";
   std::string health_addr = ":9440";
   std::string events_addr;
+  // Registry webhook receivers (reflector only): Receiver documents in --webhook-config (a
+  // mounted ConfigMap; tokens from the Secrets they name), served on --webhook-addr.
+  std::string webhook_addr = ":9292";
+  std::string webhook_config;
   int concurrent = 4;
   std::chrono::nanoseconds min_retry_delay = std::chrono::milliseconds(750);
   std::chrono::nanoseconds max_retry_delay = std::chrono::minutes(15);

@@ -27,6 +27,10 @@ class OwningRegistryClient final : public registry::RegistryClient {
                                     std::string_view tag) override {
     return client_.ResolveDigest(repo, tag);
   }
+  Result<std::chrono::system_clock::time_point> ImageCreated(const registry::ImageReference& repo,
+                                                             std::string_view tag) override {
+    return client_.ImageCreated(repo, tag);
+  }
 
  private:
   http::HttpClientPtr http_;
@@ -75,6 +79,7 @@ Result<registry::RegistryClientPtr> HttpRegistryClientFactory::Create(
   registry_options.auth = std::move(access->auth);
   registry_options.timeout = access->timeout;
   registry_options.clock = options_.clock;
+  registry_options.on_response = options_.on_registry_response;
   return registry::RegistryClientPtr(
       std::make_unique<OwningRegistryClient>(std::move(*http_client), std::move(registry_options)));
 }

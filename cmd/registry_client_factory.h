@@ -8,7 +8,9 @@
 //   if (!client) MarkAuthenticationFailed(client.error());
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/http/proxy.h"
@@ -24,6 +26,10 @@ struct HttpRegistryClientFactoryOptions {
   // Replaces the process environment for proxy selection (tests); getenv when unset.
   std::optional<http::ProxyEnvironment> proxy_environment{};
   const Clock* clock = nullptr;  // borrowed; the registry client's clock (SystemClock when null)
+  // Passed to every client as RegistryOptions::on_response: called once per HTTP response from a
+  // registry host (code 0 for a transport failure), e.g. to count
+  // imgauto_registry_requests_total{registry,code}. Shared by all clients; must be thread-safe.
+  std::function<void(std::string_view registry, int code)> on_registry_response{};
 };
 
 // Thread-safe: Create may be called concurrently; every client is independent.

@@ -33,6 +33,10 @@ FlagSet RunFlags() {
   flags.String("default-namespace", "NS", "namespace of objects that name none", "flux-system");
   flags.Bool("no-cross-namespace-refs", "forbid references to objects in other namespaces");
   flags.String("metrics-addr", "ADDR", "/metrics listen address (empty: none)", ":8080");
+  flags.String("webhook-addr", "ADDR",
+               "registry webhook receivers listen address, used when the directory has a "
+               "Receiver (empty: none)",
+               ":9292");
   flags.String("health-addr", "ADDR", "/healthz and /readyz listen address (empty: none)",
                ":9440");
   flags.String("concurrent", "N", "automations reconciled in parallel", "2");
@@ -70,6 +74,7 @@ int RunStandalone(const ParsedFlags& flags, CommandContext& ctx) {
   options.no_cross_namespace_refs = flags.GetBool("no-cross-namespace-refs");
   options.health_addr = flags.GetString("health-addr").value_or(":9440");
   options.metrics_addr = flags.GetString("metrics-addr").value_or(":8080");
+  options.webhook_addr = flags.GetString("webhook-addr").value_or(":9292");
   if (std::optional<std::string> concurrent = flags.GetString("concurrent")) {
     char* end = nullptr;
     long n = std::strtol(concurrent->c_str(), &end, 10);

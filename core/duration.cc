@@ -189,4 +189,15 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t) {
+  std::string text = FormatRfc3339(t);
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         t - std::chrono::floor<std::chrono::seconds>(t))
+                         .count();
+  std::string fraction = std::to_string(nanos);
+  fraction.insert(0, 9 - fraction.size(), '0');
+  text.insert(text.size() - 1, "." + fraction);
+  return text;
+}
+
 }  // namespace imgauto

@@ -20,4 +20,8 @@ std::string FormatGoDuration(std::chrono::nanoseconds d);
 // Formats a wall-clock time as RFC 3339 in UTC with second precision ("2024-05-01T10:00:00Z").
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 
+// RFC 3339 with nine fraction digits ("2024-05-01T10:00:00.123456789Z"), as `flux reconcile`
+// writes reconcile.fluxcd.io/requestedAt: two requests in one second stay distinct.
+std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t);
+
 }  // namespace imgauto

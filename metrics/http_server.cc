@@ -5,8 +5,11 @@
 #include "metrics/http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
+#include <cmath>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -23,6 +26,36 @@ ServerResponse Plain(int status, std::string body) {
   r.body = std::move(body);
   return r;
 }
+
+// A token bucket: `rate` tokens a second, at most `burst` saved, full at start. Thread-safe.
+class TokenBucket {
+ public:
+  TokenBucket(double rate, double burst)
+      : rate_(rate), burst_(burst), tokens_(burst), last_(std::chrono::steady_clock::now()) {}
+
+  // Takes a token and returns 0, or returns the whole seconds (at least 1) until one is
+  // available.
+  int TryTake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+    if (tokens_ >= 1.0) {
+      tokens_ -= 1.0;
+      return 0;
+    }
+    const double wait = std::ceil((1.0 - tokens_) / rate_);
+    return wait < 1.0 ? 1 : wait > 86400.0 ? 86400 : static_cast<int>(wait);
+  }
+
+ private:
+  std::mutex mu_;
+  const double rate_;
+  const double burst_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_;
+};
 
 // Closes the socket when the session ends and keeps the connection count.
 struct ConnectionSlot {
@@ -73,6 +106,8 @@ Result<std::pair<std::string, int>> ParseListenAddress(std::string_view address)
 struct HttpServer::Impl {
   HttpServerOptions options;
   std::vector<Route> routes;
+  // Parallel to routes: the route's bucket, or null when it is not rate limited.
+  std::vector<std::unique_ptr<TokenBucket>> buckets;
   // Declared before io: sessions torn down with io_context still decrement it.
   std::atomic<int> connections{0};
   net::io_context io{1};
@@ -80,6 +115,36 @@ struct HttpServer::Impl {
   std::thread thread;
   std::atomic<bool> stopped{false};
   int port = 0;
+
+  // Returns 0 when a request for `method` and `path` may proceed, else the Retry-After seconds.
+  // Requests that match no route (404 / 405) are not limited: they cost nothing.
+  int Admit(std::string_view method_in, std::string_view path) {
+    const std::string_view method = method_in == "HEAD" ? "GET" : method_in;
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      const Route& route = routes[i];
+      const bool match = route.prefix ? path.starts_with(route.path) : path == route.path;
+      if (match && route.method == method) {
+        return buckets[i] == nullptr ? 0 : buckets[i]->TryTake();
+      }
+    }
+    return 0;
+  }
+
+  // After answering a request whose body was not read: stops sending, then reads and discards
+  // what the client still sends (bounded in bytes and time) so that closing the socket does not
+  // reset the connection before the client has read the answer.
+  net::awaitable<void> DiscardUnread(beast::tcp_stream& stream) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::min<std::chrono::milliseconds>(options.read_timeout,
+                                                             std::chrono::seconds(1)));
+    std::array<char, 4096> scratch;
+    std::size_t total = 0;
+    while (!ec && total <= options.max_body_bytes + options.max_header_bytes) {
+      total += co_await stream.async_read_some(net::buffer(scratch),
+                                               net::redirect_error(net::use_awaitable, ec));
+    }
+  }
 
   ServerResponse Dispatch(const ServerRequest& request) const {
     std::set<std::string> allowed;
@@ -152,9 +217,29 @@ struct HttpServer::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
-      stream.expires_after(options.read_timeout);
-      co_await bhttp::async_read(stream, buffer, parser,
-                                 net::redirect_error(net::use_awaitable, ec));
+      stream.expires_after(options.read_timeout);  // covers the headers and the body
+      co_await bhttp::async_read_header(stream, buffer, parser,
+                                        net::redirect_error(net::use_awaitable, ec));
+      if (!ec) {
+        // The rate limit applies before the body is read and before the handler runs.
+        const auto& head = parser.get();
+        const std::string_view target(head.target().data(), head.target().size());
+        const std::string_view method(head.method_string().data(), head.method_string().size());
+        if (const int retry_after = Admit(method, target.substr(0, target.find('?')));
+            retry_after > 0) {
+          ServerResponse limited = Plain(429, "rate limit exceeded\n");
+          limited.headers.push_back({"Retry-After", std::to_string(retry_after)});
+          beast::error_code write_ec;
+          co_await WriteResponse(stream, limited, head.version(), false, method == "HEAD",
+                                 write_ec);
+          if (!write_ec) {
+            co_await DiscardUnread(stream);
+          }
+          break;
+        }
+        co_await bhttp::async_read(stream, buffer, parser,
+                                   net::redirect_error(net::use_awaitable, ec));
+      }
       if (ec) {
         int status = 0;
         if (ec == bhttp::error::body_limit) {
@@ -251,6 +336,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->routes = std::move(routes);
+  for (const Route& route : impl->routes) {
+    std::unique_ptr<TokenBucket> bucket;
+    if (route.rate_limit_per_second > 0 && std::isfinite(route.rate_limit_per_second)) {
+      const double burst =
+          route.rate_limit_burst > 0
+              ? static_cast<double>(route.rate_limit_burst)
+              : std::max(1.0, std::ceil(route.rate_limit_per_second));
+      bucket = std::make_unique<TokenBucket>(route.rate_limit_per_second, burst);
+    }
+    impl->buckets.push_back(std::move(bucket));
+  }
   beast::error_code ec;
   tcp::endpoint endpoint;
   if (address->first.empty()) {

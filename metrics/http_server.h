@@ -5,7 +5,19 @@
 // Defences: request header and body size limits (431 / 413), a read deadline per request so slow
 // clients cannot hold a connection (it is closed when the deadline passes),
 // an idle keep-alive timeout, a connection cap (excess connections are closed at once), 404 for
-// unknown paths and 405 (with Allow) for known paths with another method.
+// unknown paths and 405 (with Allow) for known paths with another method, and an optional
+// per-route rate limit (429 with Retry-After).
+//
+// Rate limiting: a token bucket per route (`rate_limit_per_second` tokens a second, at most
+// `rate_limit_burst` saved up), shared by every client. It is checked once the request headers
+// are read and before the body is read or the handler runs, so a flood costs neither body reads
+// nor handler work (webhook scans); the limited connection is answered 429 with Retry-After
+// (whole seconds until a token is available) and closed. The bucket is global rather than per
+// remote address on purpose: webhook callers reach the controller through an ingress or load
+// balancer, so the remote address is mostly the proxy's and per-address buckets would not
+// separate clients, while a per-address table grows with every spoofable source and needs
+// eviction. What the limit protects is the work behind the route; a starved registry still gets
+// its images picked up by the ImageRepository's regular polling.
 //
 //   Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(
 //       {.address = ":9440"},
@@ -52,6 +64,10 @@ struct Route {
   std::string path;    // exact path, or a prefix when it ends with '/' and `prefix` is set
   Handler handler;
   bool prefix = false;
+  // Requests a second this route accepts on average; 0 (or less) means unlimited.
+  double rate_limit_per_second = 0;
+  // Requests the route accepts at once after being idle; 0 means max(1, ceil(rate)).
+  int rate_limit_burst = 0;
 };
 
 struct HttpServerOptions {

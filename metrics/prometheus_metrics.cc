@@ -3,14 +3,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
+#include <tuple>
 #include <vector>
 
 #include <prometheus/counter.h>
@@ -184,36 +190,120 @@ std::string FormatFloat(double v) {
   return forced;
 }
 
-std::string EscapeLabel(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+// Buckets of the imgauto latency histograms (detection, lead time, time to restore), seconds.
+const std::vector<double>& LatencyBuckets() {
+  static const std::vector<double> buckets = {0.05, 0.1,  0.25, 0.5,  1,    2.5,   5,
+                                              10,   30,   60,   120,  300,  600,   1800,
+                                              3600, 7200, 21600, 86400};
+  return buckets;
+}
+
+// client-go's workqueue duration buckets: prometheus.ExponentialBuckets(10e-9, 10, 12), computed
+// by repeated multiplication as Go does (so the `le` strings match: 9.999999999999999e-06, …).
+const std::vector<double>& WorkQueueBuckets() {
+  static const std::vector<double> buckets = [] {
+    std::vector<double> b;
+    double next = 10e-9;
+    for (int i = 0; i < 12; ++i) {
+      b.push_back(next);
+      next *= 10;
+    }
+    return b;
+  }();
+  return buckets;
+}
+
+double NonNegativeSeconds(std::chrono::nanoseconds d) {
+  return d.count() < 0 ? 0.0 : Seconds(d);
+}
+
+enum class Format { kText, kOpenMetrics };
+
+// OpenMetrics' canonical float: Go's %g with ".0" appended when it has neither '.' nor exponent.
+std::string FormatOpenMetricsFloat(double v) {
+  std::string out = FormatFloat(v);
+  if (std::isfinite(v) && out.find_first_of(".e") == std::string::npos) {
+    out += ".0";
   }
   return out;
 }
 
-std::string Labels(const std::vector<prometheus::ClientMetric::Label>& labels,
-                   const std::string& extra_name = "", const std::string& extra_value = "") {
-  std::vector<prometheus::ClientMetric::Label> all = labels;
-  std::sort(all.begin(), all.end());
-  if (!extra_name.empty()) all.push_back({extra_name, extra_value});
-  if (all.empty()) return "";
-  std::string out = "{";
-  for (size_t i = 0; i < all.size(); ++i) {
-    out += (i ? "," : "") + all[i].name + "=\"" + EscapeLabel(all[i].value) + "\"";
+void AppendEscaped(std::string& out, std::string_view value, bool escape_quote) {
+  if (value.find_first_of(escape_quote ? "\\\n\"" : "\\\n") == std::string_view::npos) {
+    out += value;  // the common case: nothing to escape
+    return;
   }
-  return out + "}";
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && escape_quote) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
 }
 
-// The Prometheus text format 0.0.4, with Go's number formatting (exact `le` strings).
-std::string TextFormat(const std::vector<prometheus::MetricFamily>& families) {
+// `a="x",b="y"` of a metric's labels sorted by name, without braces.
+std::string LabelBody(const std::vector<prometheus::ClientMetric::Label>& labels) {
+  const std::vector<prometheus::ClientMetric::Label>* sorted = &labels;
+  std::vector<prometheus::ClientMetric::Label> copy;
+  if (!std::is_sorted(labels.begin(), labels.end())) {
+    copy = labels;
+    std::sort(copy.begin(), copy.end());
+    sorted = &copy;
+  }
   std::string out;
+  for (const auto& label : *sorted) {
+    if (!out.empty()) {
+      out += ',';
+    }
+    out += label.name;
+    out += "=\"";
+    AppendEscaped(out, label.value, true);
+    out += '"';
+  }
+  return out;
+}
+
+// One sample line: name{body,extra} value
+void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
+                  const std::string& body, std::string_view extra, std::string_view value) {
+  out += name;
+  out += suffix;
+  if (!body.empty() || !extra.empty()) {
+    out += '{';
+    out += body;
+    if (!body.empty() && !extra.empty()) {
+      out += ',';
+    }
+    out += extra;
+    out += '}';
+  }
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+// The Prometheus text format 0.0.4 (with Go's number formatting, so `le` strings match
+// client_golang), or OpenMetrics 1.0.0 text (counters' family names without "_total", canonical
+// floats, "# EOF" at the end).
+std::string Render(const std::vector<prometheus::MetricFamily>& families, Format format,
+                   std::size_t size_hint) {
+  const bool om = format == Format::kOpenMetrics;
+  auto number = om ? FormatOpenMetricsFloat : FormatFloat;
+  std::string out;
+  out.reserve(size_hint + size_hint / 8 + 4096);
+  std::string le;
+  std::vector<double> bounds;     // the last histogram buckets seen …
+  std::vector<std::string> les;   // … and their `le="…"` labels
   for (const prometheus::MetricFamily& f : families) {
-    if (f.metric.empty()) continue;  // like client_golang: a vector without children is absent
-    const char* type = "untyped";
+    if (f.metric.empty()) {
+      continue;  // like client_golang: a vector without children is absent
+    }
+    const char* type = om ? "unknown" : "untyped";
     switch (f.type) {
       case prometheus::MetricType::Counter: type = "counter"; break;
       case prometheus::MetricType::Gauge: type = "gauge"; break;
@@ -221,36 +311,71 @@ std::string TextFormat(const std::vector<prometheus::MetricFamily>& families) {
       case prometheus::MetricType::Summary: type = "summary"; break;
       default: break;
     }
-    std::string help;
-    for (char c : f.help) {
-      if (c == '\\') help += "\\\\";
-      else if (c == '\n') help += "\\n";
-      else help += c;
+    // OpenMetrics names a counter family without "_total"; its samples carry it.
+    std::string_view family = f.name;
+    std::string_view value_suffix;
+    if (om && f.type == prometheus::MetricType::Counter) {
+      if (family.size() > 6 && family.substr(family.size() - 6) == "_total") {
+        family.remove_suffix(6);
+      }
+      value_suffix = "_total";
     }
-    out += "# HELP " + f.name + " " + help + "\n# TYPE " + f.name + " " + type + "\n";
+    if (om) {
+      out.append("# TYPE ").append(family).append(" ").append(type).append("\n# HELP ");
+      out.append(family).append(" ");
+      AppendEscaped(out, f.help, true);
+      out += '\n';
+    } else {
+      out.append("# HELP ").append(family).append(" ");
+      AppendEscaped(out, f.help, false);
+      out.append("\n# TYPE ").append(family).append(" ").append(type).append("\n");
+    }
     for (const prometheus::ClientMetric& m : f.metric) {
+      const std::string body = LabelBody(m.label);
       switch (f.type) {
         case prometheus::MetricType::Counter:
-          out += f.name + Labels(m.label) + " " + FormatFloat(m.counter.value) + "\n";
+          AppendSample(out, family, value_suffix, body, "", number(m.counter.value));
           break;
         case prometheus::MetricType::Gauge:
-          out += f.name + Labels(m.label) + " " + FormatFloat(m.gauge.value) + "\n";
+          AppendSample(out, family, "", body, "", number(m.gauge.value));
           break;
         case prometheus::MetricType::Histogram:
-          for (const auto& b : m.histogram.bucket) {
-            out += f.name + "_bucket" + Labels(m.label, "le", FormatFloat(b.upper_bound)) + " " +
-                   std::to_string(b.cumulative_count) + "\n";
+          // The series of a family share their buckets: format the `le` labels once.
+          if (bounds.size() != m.histogram.bucket.size() ||
+              !std::equal(bounds.begin(), bounds.end(), m.histogram.bucket.begin(),
+                          [](double bound, const prometheus::ClientMetric::Bucket& b) {
+                            return bound == b.upper_bound;
+                          })) {
+            bounds.clear();
+            les.clear();
+            for (const auto& b : m.histogram.bucket) {
+              bounds.push_back(b.upper_bound);
+              les.push_back("le=\"" + number(b.upper_bound) + "\"");
+            }
           }
-          out += f.name + "_sum" + Labels(m.label) + " " + FormatFloat(m.histogram.sample_sum) +
-                 "\n";
-          out += f.name + "_count" + Labels(m.label) + " " +
-                 std::to_string(m.histogram.sample_count) + "\n";
+          for (size_t i = 0; i < m.histogram.bucket.size(); ++i) {
+            AppendSample(out, family, "_bucket", body, les[i],
+                         std::to_string(m.histogram.bucket[i].cumulative_count));
+          }
+          AppendSample(out, family, "_sum", body, "", number(m.histogram.sample_sum));
+          AppendSample(out, family, "_count", body, "", std::to_string(m.histogram.sample_count));
+          break;
+        case prometheus::MetricType::Summary:
+          for (const auto& q : m.summary.quantile) {
+            le.assign("quantile=\"").append(number(q.quantile)).append("\"");
+            AppendSample(out, family, "", body, le, number(q.value));
+          }
+          AppendSample(out, family, "_sum", body, "", number(m.summary.sample_sum));
+          AppendSample(out, family, "_count", body, "", std::to_string(m.summary.sample_count));
           break;
         default:
-          out += f.name + Labels(m.label) + " " + FormatFloat(m.untyped.value) + "\n";
+          AppendSample(out, family, "", body, "", number(m.untyped.value));
           break;
       }
     }
+  }
+  if (om) {
+    out += "# EOF\n";
   }
   return out;
 }
@@ -275,6 +400,34 @@ struct PrometheusMetrics::State {
   Family<Histogram>* reconcile_time = nullptr;
   Family<Gauge>* policy_info = nullptr;
   Family<Counter>* failures = nullptr;
+  Family<Histogram>* time_to_restore = nullptr;
+  Family<Counter>* registry_requests = nullptr;
+  Family<Counter>* registry_rate_limited = nullptr;
+  Family<Histogram>* detection = nullptr;
+  Family<Histogram>* lead_time_stage = nullptr;
+  Family<Histogram>* lead_time = nullptr;
+  Family<Counter>* git_pushes = nullptr;
+  Family<Counter>* webhook_requests = nullptr;
+  Family<Counter>* webhook_events = nullptr;
+  Family<Counter>* webhook_scans = nullptr;
+  Family<Gauge>* webhook_last_event = nullptr;
+  Family<Gauge>* webhook_silent = nullptr;
+  Family<Gauge>* leader = nullptr;
+  Family<Counter>* rest_requests = nullptr;
+  Family<Gauge>* queue_depth = nullptr;
+  Family<Counter>* queue_adds = nullptr;
+  Family<Histogram>* queue_latency = nullptr;
+  Family<Histogram>* queue_work = nullptr;
+  Family<Gauge>* queue_unfinished = nullptr;
+  Family<Gauge>* queue_longest = nullptr;
+  Family<Counter>* queue_retries = nullptr;
+
+  const Clock* clock = nullptr;
+  std::vector<std::string> queue_names;
+  std::unique_ptr<runtime::WorkQueueMetrics> queue_observer;
+
+  // The size of the last exposition, to allocate the next one at once.
+  std::atomic<std::size_t> last_size{0};
 
   std::mutex mu;
   std::set<std::string> controllers;  // whose reconcile_total results are initialised
@@ -283,9 +436,112 @@ struct PrometheusMetrics::State {
     std::vector<std::pair<Family<Histogram>*, Histogram*>> histograms;
     std::vector<std::pair<Family<Gauge>*, Gauge*>> gauges;
     std::vector<std::pair<Family<Counter>*, Counter*>> counters;
+    // Since when Ready has been False (cleared when it is True again).
+    std::optional<std::chrono::steady_clock::time_point> not_ready_since;
   };
   std::map<std::tuple<std::string, std::string, std::string>, ObjectSeries> objects;
   std::map<std::pair<std::string, std::string>, Gauge*> policy_info_series;
+
+  // Per queue name: its series, and the keys being worked on with their start.
+  struct QueueSeries {
+    Gauge* depth = nullptr;
+    Counter* adds = nullptr;
+    Histogram* latency = nullptr;
+    Histogram* work = nullptr;
+    Gauge* unfinished = nullptr;
+    Gauge* longest = nullptr;
+    Counter* retries = nullptr;
+    std::map<std::string, std::chrono::steady_clock::time_point> running;
+  };
+  std::map<std::string, QueueSeries> queues;
+
+  // Per webhook receiver label value: its series; configured ones also their silence.
+  struct ReceiverSeries {
+    bool configured = false;
+    std::chrono::nanoseconds silent_after{0};
+    std::chrono::steady_clock::time_point quiet_since{};  // configured, or the last event
+    std::map<std::string, Counter*> requests;             // by code
+    Counter* events = nullptr;
+    Counter* scans = nullptr;
+    Gauge* last_event = nullptr;
+    Gauge* silent = nullptr;
+  };
+  std::map<std::string, ReceiverSeries> receivers;
+
+  // The queue's series, created at zero on first use (with those of every queue_names entry).
+  // Requires mu.
+  QueueSeries& Queue(const std::string& name) {
+    if (queues.empty()) {
+      for (const std::string& known : queue_names) {
+        CreateQueue(known);
+      }
+    }
+    auto it = queues.find(name);
+    return it != queues.end() ? it->second : CreateQueue(name);
+  }
+  QueueSeries& CreateQueue(const std::string& name) {
+    QueueSeries& q = queues[name];
+    if (q.depth != nullptr) {
+      return q;
+    }
+    const prometheus::Labels labels = {{"controller", name}, {"name", name}};
+    q.depth = &queue_depth->Add(labels);
+    q.adds = &queue_adds->Add(labels);
+    q.latency = &queue_latency->Add(labels, Histogram::BucketBoundaries(WorkQueueBuckets()));
+    q.work = &queue_work->Add(labels, Histogram::BucketBoundaries(WorkQueueBuckets()));
+    q.unfinished = &queue_unfinished->Add(labels);
+    q.longest = &queue_longest->Add(labels);
+    q.retries = &queue_retries->Add(labels);
+    return q;
+  }
+
+  // The receiver's event series (created at zero). Requires mu.
+  ReceiverSeries& ReceiverEvents(const std::string& receiver) {
+    ReceiverSeries& r = receivers[receiver];
+    if (r.events == nullptr) {
+      const prometheus::Labels labels = {{"receiver", receiver}};
+      r.events = &webhook_events->Add(labels);
+      r.scans = &webhook_scans->Add(labels);
+      r.last_event = &webhook_last_event->Add(labels);
+    }
+    return r;
+  }
+
+  void DropReceiver(ReceiverSeries& r) {
+    for (auto& [code, counter] : r.requests) {
+      webhook_requests->Remove(counter);
+    }
+    if (r.events != nullptr) {
+      webhook_events->Remove(r.events);
+      webhook_scans->Remove(r.scans);
+      webhook_last_event->Remove(r.last_event);
+    }
+    if (r.silent != nullptr) {
+      webhook_silent->Remove(r.silent);
+    }
+  }
+
+  // Sets the gauges computed at scrape time. Requires mu.
+  void RefreshComputed() {
+    const auto now = clock->Monotonic();
+    for (auto& [name, q] : queues) {
+      double total = 0;
+      double longest = 0;
+      for (const auto& [key, started] : q.running) {
+        const double running = NonNegativeSeconds(now - started);
+        total += running;
+        longest = std::max(longest, running);
+      }
+      q.unfinished->Set(total);
+      q.longest->Set(longest);
+    }
+    for (auto& [name, r] : receivers) {
+      if (r.silent != nullptr) {
+        const bool silent = r.silent_after.count() > 0 && now - r.quiet_since > r.silent_after;
+        r.silent->Set(silent ? 1 : 0);
+      }
+    }
+  }
 
   template <typename T>
   T& Series(Family<T>* family, const prometheus::Labels& labels, ObjectSeries* owner,
@@ -304,10 +560,58 @@ struct PrometheusMetrics::State {
   }
 };
 
+namespace {
+
+// workqueue_* from a WorkQueue's reports.
+class QueueObserver final : public runtime::WorkQueueMetrics {
+ public:
+  explicit QueueObserver(PrometheusMetrics::State& state) : s_(state) {}
+
+  void Added(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(s_.mu);
+    s_.Queue(name).adds->Increment();
+  }
+  void Depth(const std::string& name, std::size_t depth) override {
+    std::lock_guard<std::mutex> lock(s_.mu);
+    s_.Queue(name).depth->Set(static_cast<double>(depth));
+  }
+  void Started(const std::string& name, const std::string& key,
+               std::chrono::nanoseconds queued_for) override {
+    std::lock_guard<std::mutex> lock(s_.mu);
+    PrometheusMetrics::State::QueueSeries& q = s_.Queue(name);
+    q.latency->Observe(NonNegativeSeconds(queued_for));
+    q.running.insert_or_assign(key, s_.clock->Monotonic());
+  }
+  void Finished(const std::string& name, const std::string& key,
+                std::chrono::nanoseconds worked_for) override {
+    std::lock_guard<std::mutex> lock(s_.mu);
+    PrometheusMetrics::State::QueueSeries& q = s_.Queue(name);
+    q.work->Observe(NonNegativeSeconds(worked_for));
+    q.running.erase(key);
+  }
+  void Retried(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(s_.mu);
+    s_.Queue(name).retries->Increment();
+  }
+
+ private:
+  PrometheusMetrics::State& s_;
+};
+
+const SystemClock& DefaultClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+}  // namespace
+
 PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.process_metrics = options.process_metrics;
+  s.clock = options.clock != nullptr ? options.clock : &DefaultClock();
+  s.queue_names = options.queue_names;
+  s.queue_observer = std::make_unique<QueueObserver>(s);
   auto& r = *s.registry;
   s.duration = &prometheus::BuildHistogram()
                     .Name("gotk_reconcile_duration_seconds")
@@ -365,6 +669,104 @@ PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
                     .Name("imgauto_reconcile_failures_total")
                     .Help("Failed reconciliations by kind and Ready reason.")
                     .Register(r);
+  s.time_to_restore = &prometheus::BuildHistogram()
+                           .Name("imgauto_time_to_restore_seconds")
+                           .Help("Time from an object's Ready condition turning False to it "
+                                 "being True again.")
+                           .Register(r);
+  s.registry_requests = &prometheus::BuildCounter()
+                             .Name("imgauto_registry_requests_total")
+                             .Help("HTTP requests to container registries by registry host and "
+                                   "status code (\"error\" when no answer arrived).")
+                             .Register(r);
+  s.registry_rate_limited = &prometheus::BuildCounter()
+                                 .Name("imgauto_registry_rate_limited_total")
+                                 .Help("429 Too Many Requests answers from container registries.")
+                                 .Register(r);
+  s.detection = &prometheus::BuildHistogram()
+                     .Name("imgauto_image_detection_latency_seconds")
+                     .Help("Time from an image push to the scan that saw its tag, by source "
+                           "(webhook or poll).")
+                     .Register(r);
+  s.lead_time_stage = &prometheus::BuildHistogram()
+                           .Name("imgauto_lead_time_stage_seconds")
+                           .Help("Lead time stages: detect (image pushed to detected), commit "
+                                 "(detected to committed), push (committed to pushed to git).")
+                           .Register(r);
+  s.lead_time = &prometheus::BuildHistogram()
+                     .Name("imgauto_lead_time_seconds")
+                     .Help("Time from an image push to the git push that deployed it.")
+                     .Register(r);
+  s.git_pushes = &prometheus::BuildCounter()
+                      .Name("imgauto_git_pushes_total")
+                      .Help("Git push attempts of ImageUpdateAutomations by result.")
+                      .Register(r);
+  s.webhook_requests = &prometheus::BuildCounter()
+                            .Name("imgauto_webhook_requests_total")
+                            .Help("HTTP requests to webhook receivers by receiver and status "
+                                  "code.")
+                            .Register(r);
+  s.webhook_events = &prometheus::BuildCounter()
+                          .Name("imgauto_webhook_events_total")
+                          .Help("Valid push events accepted by webhook receivers.")
+                          .Register(r);
+  s.webhook_scans = &prometheus::BuildCounter()
+                         .Name("imgauto_webhook_scans_triggered_total")
+                         .Help("ImageRepository scans requested by webhook receivers.")
+                         .Register(r);
+  s.webhook_last_event = &prometheus::BuildGauge()
+                              .Name("imgauto_webhook_last_event_timestamp_seconds")
+                              .Help("Unix time of a receiver's last valid event (0: never).")
+                              .Register(r);
+  s.webhook_silent = &prometheus::BuildGauge()
+                          .Name("imgauto_webhook_silent")
+                          .Help("1 when a receiver has had no valid event for longer than the "
+                                "longest poll interval of the ImageRepositories it covers.")
+                          .Register(r);
+  s.leader = &prometheus::BuildGauge()
+                  .Name("leader_election_master_status")
+                  .Help("Gauge of if the reporting system is master of the relevant lease, 0 "
+                        "indicates backup, 1 indicates master. 'name' is the string used to "
+                        "identify the lease. Please make sure to group by name.")
+                  .Register(r);
+  s.rest_requests = &prometheus::BuildCounter()
+                         .Name("rest_client_requests_total")
+                         .Help("Number of HTTP requests, partitioned by status code, method, and "
+                               "host.")
+                         .Register(r);
+  s.queue_depth = &prometheus::BuildGauge()
+                       .Name("workqueue_depth")
+                       .Help("Current depth of workqueue")
+                       .Register(r);
+  s.queue_adds = &prometheus::BuildCounter()
+                      .Name("workqueue_adds_total")
+                      .Help("Total number of adds handled by workqueue")
+                      .Register(r);
+  s.queue_latency = &prometheus::BuildHistogram()
+                         .Name("workqueue_queue_duration_seconds")
+                         .Help("How long in seconds an item stays in workqueue before being "
+                               "requested")
+                         .Register(r);
+  s.queue_work = &prometheus::BuildHistogram()
+                      .Name("workqueue_work_duration_seconds")
+                      .Help("How long in seconds processing an item from workqueue takes.")
+                      .Register(r);
+  s.queue_unfinished = &prometheus::BuildGauge()
+                            .Name("workqueue_unfinished_work_seconds")
+                            .Help("How many seconds of work has been done that is in progress "
+                                  "and hasn't been observed by work_duration. Large values "
+                                  "indicate stuck threads. One can deduce the number of stuck "
+                                  "threads by observing the rate at which this increases.")
+                            .Register(r);
+  s.queue_longest = &prometheus::BuildGauge()
+                         .Name("workqueue_longest_running_processor_seconds")
+                         .Help("How many seconds has the longest running processor for "
+                               "workqueue been running.")
+                         .Register(r);
+  s.queue_retries = &prometheus::BuildCounter()
+                         .Name("workqueue_retries_total")
+                         .Help("Total number of retries handled by workqueue")
+                         .Register(r);
   prometheus::BuildGauge()
       .Name("imgauto_build_info")
       .Help("A metric with a constant '1' value labeled by the imgauto version.")
@@ -416,6 +818,15 @@ void PrometheusMetrics::RecordReconcile(const runtime::ReconcileRecord& record) 
   }
   Counter& successes = s.Series(s.success, object, &owner, &State::ObjectSeries::counters);
   if (status == "True") successes.Increment();
+  // Time to restore: from the first False (after True, Unknown or nothing seen) to True.
+  const auto now = s.clock->Monotonic();
+  if (status == "False" && !owner.not_ready_since) {
+    owner.not_ready_since = now;
+  } else if (status == "True" && owner.not_ready_since) {
+    s.HistogramSeries(s.time_to_restore, {{"kind", record.kind}}, LatencyBuckets(), nullptr)
+        .Observe(NonNegativeSeconds(now - *owner.not_ready_since));
+    owner.not_ready_since.reset();
+  }
   if (status == "False" && !record.failure_reason.empty()) {
     s.failures->Add({{"kind", record.kind}, {"reason", record.failure_reason}}).Increment();
   }
@@ -474,22 +885,204 @@ void PrometheusMetrics::RecordAutomationRun(const std::string& ns, const std::st
       .Increment();
 }
 
-Route MetricsRoute(const PrometheusMetrics& metrics) {
-  return {"GET", "/metrics", [&metrics](const ServerRequest&) {
+void PrometheusMetrics::RecordRegistryRequest(const std::string& registry, int code) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.registry_requests
+      ->Add({{"registry", registry}, {"code", code == 0 ? "error" : std::to_string(code)}})
+      .Increment();
+  Counter& limited = s.registry_rate_limited->Add({{"registry", registry}});
+  if (code == 429) {
+    limited.Increment();
+  }
+}
+
+void PrometheusMetrics::RecordDetection(const std::string& source,
+                                        std::chrono::nanoseconds latency) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.HistogramSeries(s.detection, {{"source", source}}, LatencyBuckets(), nullptr)
+      .Observe(NonNegativeSeconds(latency));
+}
+
+void PrometheusMetrics::RecordLeadTime(const std::string& source, std::chrono::nanoseconds detect,
+                                       std::chrono::nanoseconds commit,
+                                       std::chrono::nanoseconds push) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  const std::pair<const char*, std::chrono::nanoseconds> stages[] = {
+      {"detect", detect}, {"commit", commit}, {"push", push}};
+  double total = 0;
+  for (const auto& [stage, duration] : stages) {
+    const double seconds = NonNegativeSeconds(duration);
+    total += seconds;
+    s.HistogramSeries(s.lead_time_stage, {{"stage", stage}, {"source", source}}, LatencyBuckets(),
+                      nullptr)
+        .Observe(seconds);
+  }
+  s.HistogramSeries(s.lead_time, {{"source", source}}, LatencyBuckets(), nullptr).Observe(total);
+}
+
+void PrometheusMetrics::RecordGitPush(bool success) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  Counter& succeeded = s.git_pushes->Add({{"result", "success"}});
+  Counter& failed = s.git_pushes->Add({{"result", "failure"}});
+  (success ? succeeded : failed).Increment();
+}
+
+void PrometheusMetrics::SetWebhookReceivers(std::vector<runtime::WebhookReceiverInfo> receivers) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  std::set<std::string> wanted;
+  for (const runtime::WebhookReceiverInfo& info : receivers) {
+    wanted.insert(info.receiver);
+  }
+  for (auto it = s.receivers.begin(); it != s.receivers.end();) {
+    if (it->second.configured && !wanted.contains(it->first)) {
+      s.DropReceiver(it->second);
+      it = s.receivers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  const auto now = s.clock->Monotonic();
+  for (const runtime::WebhookReceiverInfo& info : receivers) {
+    State::ReceiverSeries& r = s.ReceiverEvents(info.receiver);
+    if (!r.configured) {
+      r.configured = true;
+      r.quiet_since = now;
+      r.silent = &s.webhook_silent->Add({{"receiver", info.receiver}});
+    }
+    r.silent_after = info.silent_after;
+  }
+}
+
+void PrometheusMetrics::RecordWebhookRequest(const std::string& receiver, int code) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  const std::string label = code == 0 ? "error" : std::to_string(code);
+  Counter*& counter = s.receivers[receiver].requests[label];
+  if (counter == nullptr) {
+    counter = &s.webhook_requests->Add({{"receiver", receiver}, {"code", label}});
+  }
+  counter->Increment();
+}
+
+void PrometheusMetrics::RecordWebhookEvent(const std::string& receiver, int events,
+                                           int scans_triggered) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  State::ReceiverSeries& r = s.ReceiverEvents(receiver);
+  if (events > 0) {
+    r.events->Increment(events);
+    r.quiet_since = s.clock->Monotonic();
+    r.last_event->Set(Seconds(s.clock->Now().time_since_epoch()));
+  }
+  if (scans_triggered > 0) {
+    r.scans->Increment(scans_triggered);
+  }
+}
+
+void PrometheusMetrics::SetLeader(const std::string& election_id, bool leading) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.leader->Add({{"name", election_id}}).Set(leading ? 1 : 0);
+}
+
+void PrometheusMetrics::RecordApiRequest(const std::string& method, const std::string& host,
+                                         int code) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.rest_requests
+      ->Add({{"code", code == 0 ? "<error>" : std::to_string(code)},
+             {"host", host},
+             {"method", method}})
+      .Increment();
+}
+
+runtime::WorkQueueMetrics* PrometheusMetrics::work_queue_metrics() {
+  return state_->queue_observer.get();
+}
+
+bool AcceptsOpenMetrics(std::string_view accept) {
+  double openmetrics = 0;
+  double text = 0;
+  for (const std::string& range : Split(accept, ",")) {
+    const std::vector<std::string> parts = Split(range, ";");
+    const std::string media = AsciiLower(TrimSpace(parts[0]));
+    double q = 1;
+    std::string version;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      const std::string_view param = TrimSpace(parts[i]);
+      const size_t eq = param.find('=');
+      if (eq == std::string_view::npos) {
+        continue;
+      }
+      const std::string key = AsciiLower(TrimSpace(param.substr(0, eq)));
+      std::string value(TrimSpace(param.substr(eq + 1)));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      if (key == "q") {
+        double parsed = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+        q = ec == std::errc() && end == value.data() + value.size() ? parsed : 0;
+      } else if (key == "version") {
+        version = value;
+      }
+    }
+    if (media == "application/openmetrics-text" && (version.empty() || version == "1.0.0")) {
+      openmetrics = std::max(openmetrics, q);
+    } else if (media == "text/plain" || media == "text/*" || media == "*/*") {
+      text = std::max(text, q);
+    }
+  }
+  return openmetrics > 0 && openmetrics >= text;
+}
+
+Route MetricsRoute(const PrometheusMetrics& metrics, bool openmetrics) {
+  return {"GET", "/metrics", [&metrics, openmetrics](const ServerRequest& request) {
             ServerResponse r;
-            r.content_type = kTextContentType;
-            r.body = metrics.Serialize();
+            if (openmetrics && AcceptsOpenMetrics(request.Header("Accept"))) {
+              r.content_type = kOpenMetricsContentType;
+              r.body = metrics.SerializeOpenMetrics();
+            } else {
+              r.content_type = kTextContentType;
+              r.body = metrics.Serialize();
+            }
             return r;
           }};
 }
 
-std::string PrometheusMetrics::Serialize() const {
-  std::vector<prometheus::MetricFamily> families = state_->registry->Collect();
-  if (state_->process_metrics) {
-    std::vector<prometheus::MetricFamily> process = state_->process.Collect();
-    families.insert(families.end(), process.begin(), process.end());
+namespace {
+
+std::vector<prometheus::MetricFamily> CollectAll(PrometheusMetrics::State& s) {
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.RefreshComputed();
   }
-  return TextFormat(families);
+  std::vector<prometheus::MetricFamily> families = s.registry->Collect();
+  if (s.process_metrics) {
+    std::vector<prometheus::MetricFamily> process = s.process.Collect();
+    families.insert(families.end(), std::make_move_iterator(process.begin()),
+                    std::make_move_iterator(process.end()));
+  }
+  return families;
+}
+
+}  // namespace
+
+std::string PrometheusMetrics::Serialize() const {
+  std::string out = Render(CollectAll(*state_), Format::kText, state_->last_size);
+  state_->last_size = out.size();
+  return out;
+}
+
+std::string PrometheusMetrics::SerializeOpenMetrics() const {
+  std::string out = Render(CollectAll(*state_), Format::kOpenMetrics, state_->last_size);
+  state_->last_size = out.size();
+  return out;
 }
 
 }  // namespace imgauto::metrics

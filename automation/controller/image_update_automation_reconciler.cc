@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "automation/git/credentials.h"
@@ -66,6 +67,24 @@ class StatusWriter {
 
 git::CheckoutRef ToCheckoutRef(const api::GitRepositoryRef& ref) {
   return git::CheckoutRef{ref.branch, ref.tag, ref.semver, ref.name, ref.commit};
+}
+
+// The policies ("ns/name", sorted, unique) whose markers a change set rewrote. A marker names
+// "ns:name[:field]"; a legacy one without a namespace means the automation's.
+std::vector<std::string> ChangedPolicies(const setters::ChangeSet& changes, const std::string& ns) {
+  std::set<std::string> keys;
+  for (const setters::Change& c : changes.Changes()) {
+    std::string_view setter = c.setter;
+    const size_t colon = setter.find(':');
+    if (colon == std::string_view::npos) {
+      keys.insert(ns + "/" + std::string(setter));
+      continue;
+    }
+    std::string_view name = setter.substr(colon + 1);
+    name = name.substr(0, name.find(':'));
+    keys.insert(std::string(setter.substr(0, colon)) + "/" + std::string(name));
+  }
+  return {keys.begin(), keys.end()};
 }
 
 }  // namespace
@@ -235,6 +254,8 @@ AutomationReconcileResult ImageUpdateAutomationReconciler::Reconcile(
 
   Result<UpdateRunOutcome> out = RunUpdate(request, clock_);
   if (!out) {
+    result.push_failed =
+        out.error().message().find("failed to push to remote") != std::string::npos;
     std::string_view reason = FailureReason(out.error());
     return fail(reason, out.error().message(), reason == kRemovedTemplateField);
   }
@@ -251,6 +272,9 @@ AutomationReconcileResult ImageUpdateAutomationReconciler::Reconcile(
     automation.status.last_push_commit = out->pushed_commit;
     automation.status.last_push_time = now;
     result.pushed_commit = out->pushed_commit;
+    result.committed_at = out->committed_at;
+    result.pushed_at = out->pushed_at;
+    result.changed_policies = ChangedPolicies(out->changes, ns);
   }
   status.Ready();
   result.requeue_after = automation.spec.interval;

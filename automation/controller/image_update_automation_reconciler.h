@@ -65,6 +65,12 @@ struct AutomationReconcileResult {
   bool stalled = false;
   std::optional<AutomationEvent> event;
   std::string pushed_commit;  // when this reconcile pushed
+  // When pushed: when the commit was made and pushed, and the policies ("ns/name") whose
+  // markers it changed (lead-time metrics).
+  std::chrono::system_clock::time_point committed_at{};
+  std::chrono::system_clock::time_point pushed_at{};
+  std::vector<std::string> changed_policies;
+  bool push_failed = false;  // the run failed while pushing to the remote
 };
 
 // Thread-compatible: one Reconcile per automation at a time (the caches are per automation).

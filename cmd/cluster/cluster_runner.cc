@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "automation/api/git_repository.h"
 #include "automation/api/image_update_automation.h"
@@ -23,6 +25,8 @@
 #include "cmd/cluster/api_lease_store.h"
 #include "cmd/cluster/merge_patch.h"
 #include "cmd/app.h"
+#include "cmd/delivery_tracker.h"
+#include "cmd/webhook_endpoint.h"
 #include "cmd/reconcile_record.h"
 #include "cmd/registry_client_factory.h"
 #include "core/duration.h"
@@ -42,6 +46,7 @@
 #include "reflector/controller/secret_getter.h"
 #include "reflector/controller/status_conditions.h"
 #include "reflector/store/file_tag_store.h"
+#include "reflector/webhook/receiver.h"
 
 namespace imgauto::cmd::cluster {
 namespace {
@@ -80,14 +85,21 @@ const char* KindName(Kind kind) {
   return "";
 }
 
-std::string Str(const json& j, std::initializer_list<const char*> path) {
+// The node at `path`, or null.
+const json* Find(const json& j, std::initializer_list<const char*> path) {
   const json* node = &j;
   for (const char* key : path) {
-    if (!node->is_object()) return {};
+    if (!node->is_object()) return nullptr;
     auto it = node->find(key);
-    if (it == node->end()) return {};
+    if (it == node->end()) return nullptr;
     node = &*it;
   }
+  return node;
+}
+
+std::string Str(const json& j, std::initializer_list<const char*> path) {
+  const json* node = Find(j, path);
+  if (node == nullptr) return {};
   return node->is_string() ? node->get<std::string>() : node->is_number() ? node->dump() : "";
 }
 
@@ -120,11 +132,23 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
         controllers_(controllers),
         logger_(logger),
         clock_(clock),
-        factory_({.logger = &logger, .secrets = &secrets_, .proxy_environment = std::nullopt,
-                  .clock = &clock}),
+        factory_({.logger = &logger,
+                  .secrets = &secrets_,
+                  .proxy_environment = std::nullopt,
+                  .clock = &clock,
+                  .on_registry_response =
+                      [this](std::string_view registry, int code) {
+                        metrics_.load()->RecordRegistryRequest(std::string(registry), code);
+                      }}),
         queue_({.min_retry_delay = options_.min_retry_delay,
                 .max_retry_delay = options_.max_retry_delay,
-                .clock = nullptr}) {}
+                .clock = nullptr}),
+        delivery_(clock),
+        webhooks_(delivery_, logger, clock,
+                  WebhookHooks{.repositories = [this] { return RepositoryInfos(); },
+                               .request_scans = [this](const std::vector<ObjectKey>& keys) {
+                                 return RequestScans(keys);
+                               }}) {}
 
   Result<void> Setup() {
     Result<std::string> image_version = client_.PreferredVersion(kImageGroup, {"v1", "v1beta2"});
@@ -246,7 +270,106 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   void set_identity(std::string id) { identity_ = std::move(id); }
   void set_metrics(runtime::ReconcileMetrics* metrics) {
     metrics_ = metrics != nullptr ? metrics : &no_metrics_;
+    delivery_.set_metrics(metrics);
+    webhooks_.set_metrics(metrics);
   }
+  WebhookEndpoint& webhooks() { return webhooks_; }
+
+  // ---- registry webhooks ----
+
+  // (Re)reads --webhook-config: every Receiver document, with its token from the Secret it
+  // names. A document that cannot be used is logged and skipped; the others are served.
+  Result<void> LoadWebhookConfig() {
+    std::ifstream in(options_.webhook_config);
+    if (!in) {
+      return Error(ErrorKind::kNotFound, "--webhook-config " + options_.webhook_config +
+                                             ": cannot be read");
+    }
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(in);
+    } catch (const YAML::Exception& e) {
+      return Error(ErrorKind::kInvalidSpec,
+                   "--webhook-config " + options_.webhook_config + ": " + e.what());
+    }
+    std::vector<reflector::webhook::ConfiguredReceiver> receivers;
+    for (const YAML::Node& doc : docs) {
+      if (!doc || doc.IsNull()) continue;
+      YAML::Emitter out;
+      out << doc;
+      Result<reflector::webhook::Receiver> receiver =
+          reflector::webhook::DecodeReceiver(out.c_str(), options_.leader_election.ns);
+      if (!receiver) {
+        logger_.Error("invalid Receiver in --webhook-config",
+                      {{"error", receiver.error().message()}});
+        continue;
+      }
+      Result<aapi::Secret> secret = GetSecret(receiver->ns, receiver->secret_name);
+      std::string token;
+      if (secret) {
+        auto it = secret->data.find("token");
+        if (it != secret->data.end()) token = it->second;
+      }
+      if (token.empty()) {
+        logger_.Error("Receiver not served: no token",
+                      {{"receiver", receiver->Key()},
+                       {"error", secret ? "secret '" + receiver->secret_name +
+                                              "' has no 'token' key"
+                                        : secret.error().message()}});
+        continue;
+      }
+      logger_.Debug("Receiver configured", {{"receiver", receiver->Key()},
+                                            {"type", std::string(ReceiverTypeName(receiver->type))}});
+      receivers.push_back({std::move(*receiver), std::move(token)});
+    }
+    std::map<ObjectKey, std::chrono::nanoseconds> intervals;
+    for (const reflector::webhook::RepositoryInfo& info : RepositoryInfos()) {
+      std::optional<json> obj = Cached(Kind::kRepository, ObjectKey{info.ns, info.name});
+      if (!obj) continue;
+      Result<std::chrono::nanoseconds> interval =
+          ParseGoDuration(Str(*obj, {"spec", "interval"}));
+      if (interval) intervals[ObjectKey{info.ns, info.name}] = *interval;
+    }
+    webhooks_.Configure(std::move(receivers), RepositoryInfos(), intervals);
+    return {};
+  }
+
+  std::vector<reflector::webhook::RepositoryInfo> RepositoryInfos() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<reflector::webhook::RepositoryInfo> out;
+    for (const auto& [key, obj] : repo_cache_) {
+      reflector::webhook::RepositoryInfo info{key.ns, key.name, Str(obj, {"spec", "image"}), {}};
+      if (const json* labels = Find(obj, {"metadata", "labels"}); labels && labels->is_object()) {
+        for (const auto& [k, v] : labels->items()) {
+          if (v.is_string()) info.labels[k] = v.get<std::string>();
+        }
+      }
+      out.push_back(std::move(info));
+    }
+    return out;
+  }
+
+  // Asks for a scan now the way Flux's Receiver does: a new reconcile.fluxcd.io/requestedAt on
+  // each ImageRepository; the watch brings it to a worker, which scans because the token is new.
+  std::vector<ObjectKey> RequestScans(const std::vector<ObjectKey>& keys) {
+    std::vector<ObjectKey> done;
+    for (const ObjectKey& key : keys) {
+      if (!Cached(Kind::kRepository, key)) continue;
+      delivery_.ScanRequested(key.ns + "/" + key.name);
+      json patch = {{"metadata",
+                     {{"annotations",
+                       {{"reconcile.fluxcd.io/requestedAt", FormatRfc3339Nano(clock_.Now())}}}}}};
+      if (Result<json> ok = client_.MergePatch(repositories_, key.ns, key.name, patch); !ok) {
+        logger_.Error("requesting a scan failed",
+                      {{"name", key.String()}, {"error", ok.error().message()}});
+        continue;
+      }
+      done.push_back(key);
+    }
+    return done;
+  }
+  runtime::ReconcileMetrics& metrics() { return *metrics_.load(); }
+  DeliveryTracker& delivery() { return delivery_; }
 
   // ---- lookups for the reconcilers ----
 
@@ -497,7 +620,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     if (kind == Kind::kRepository && controllers_.reflector) {
       for (const ObjectKey& p : dependents) Enqueue(Kind::kPolicy, p);
       if (type == kube::WatchEvent::Type::kDeleted) {
-        metrics_->Forget("ImageRepository", key.ns, key.name);
+        metrics_.load()->Forget("ImageRepository", key.ns, key.name);
         if (Result<void> ok = repo_reconciler_->Forget(key); !ok) {
           logger_.Error("forgetting tags failed", {{"name", key.String()},
                                                    {"error", ok.error().message()}});
@@ -511,7 +634,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       for (const ObjectKey& a : dependents) Enqueue(Kind::kAutomation, a);
       if (!controllers_.reflector) return;
       if (type == kube::WatchEvent::Type::kDeleted) {
-        metrics_->Forget("ImagePolicy", key.ns, key.name);
+        metrics_.load()->Forget("ImagePolicy", key.ns, key.name);
         policy_reconciler_->Forget(key);
       } else if (Triggers(before ? &*before : nullptr, obj)) {
         Enqueue(kind, key);
@@ -523,7 +646,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       return;
     }
     if (kind == Kind::kAutomation && type == kube::WatchEvent::Type::kDeleted) {
-      metrics_->Forget("ImageUpdateAutomation", key.ns, key.name);
+      metrics_.load()->Forget("ImageUpdateAutomation", key.ns, key.name);
     }
     if (kind == Kind::kAutomation && type != kube::WatchEvent::Type::kDeleted &&
         Triggers(before ? &*before : nullptr, obj)) {
@@ -699,10 +822,11 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       };
       const auto started = std::chrono::steady_clock::now();
       rctl::ReconcileResult r = repo_reconciler_->Reconcile(*repo, context);
+      delivery_.ScanFinished(key.ns + "/" + key.name);
       bool failed = !PatchStatus(repositories_, key, current,
                                  rapi::ImageRepositoryStatusToJson(repo->status, version))
                          .has_value();
-      metrics_->RecordReconcile(MakeReconcileRecord(
+      metrics_.load()->RecordReconcile(MakeReconcileRecord(
           "ImageRepository", key.ns, key.name, std::chrono::steady_clock::now() - started,
           failed || r.error.has_value(), r.requeue_after, repo->status.conditions,
           repo->spec.suspend));
@@ -725,18 +849,25 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                           rapi::ImagePolicyStatusToJson(policy->status, version));
       };
       const auto started = std::chrono::steady_clock::now();
+      const rapi::ImagePolicyStatus before = policy->status;
       rctl::ReconcileResult r = policy_reconciler_->Reconcile(*policy, context);
+      delivery_.PolicyReconciled(
+          *policy, rctl::LatestRefChanged(before, policy->status),
+          policy->status.latest_ref
+              ? RegistryCreatedLookup(factory_, *this, *this, rctl::RepositoryKey(*policy),
+                                      policy->status.latest_ref->tag, logger_)
+              : DeliveryTracker::CreatedLookup());
       bool failed = !PatchStatus(policies_, key, current,
                                  rapi::ImagePolicyStatusToJson(policy->status, version))
                          .has_value();
-      metrics_->RecordReconcile(MakeReconcileRecord(
+      metrics_.load()->RecordReconcile(MakeReconcileRecord(
           "ImagePolicy", key.ns, key.name, std::chrono::steady_clock::now() - started,
           failed || r.error.has_value(), r.requeue_after, policy->status.conditions,
           policy->spec.suspend));
       if (!policy->spec.suspend) {
         const bool ready = rctl::IsReady(policy->status.conditions);
         const auto& latest = policy->status.latest_ref;
-        metrics_->RecordPolicyEvaluation(key.ns, key.name, ready, latest ? latest->name : "",
+        metrics_.load()->RecordPolicyEvaluation(key.ns, key.name, ready, latest ? latest->name : "",
                                          ready && latest ? latest->tag : "");
       }
       if (r.event) {
@@ -753,14 +884,15 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
     const auto started = std::chrono::steady_clock::now();
     actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(*automation, *this);
+    delivery_.AutomationFinished(r);
     bool failed = !PatchStatus(automations_, key, current,
                                aapi::ImageUpdateAutomationStatusToJson(automation->status))
                       .has_value();
-    metrics_->RecordReconcile(MakeReconcileRecord(
+    metrics_.load()->RecordReconcile(MakeReconcileRecord(
         "ImageUpdateAutomation", key.ns, key.name, std::chrono::steady_clock::now() - started,
         failed || (r.failed && !r.stalled), r.requeue_after.value_or(std::chrono::nanoseconds(0)),
         automation->status.conditions, automation->spec.suspend));
-    metrics_->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
+    metrics_.load()->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
     if (r.event) RecordEvent(kind, *obj, r.event->type, r.event->reason, r.event->message);
     return {r.requeue_after.value_or(std::chrono::nanoseconds(0)),
             failed || (r.failed && !r.stalled)};
@@ -777,7 +909,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   runtime::WorkQueue queue_;
   std::string identity_;
   runtime::NoopReconcileMetrics no_metrics_;
-  runtime::ReconcileMetrics* metrics_ = &no_metrics_;
+  std::atomic<runtime::ReconcileMetrics*> metrics_{&no_metrics_};
+  DeliveryTracker delivery_;
+  WebhookEndpoint webhooks_;
   std::filesystem::path automation_cache_root_;
   std::string image_version_;
   kube::Resource repositories_, policies_, automations_, git_repositories_;
@@ -835,6 +969,34 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
   } detach{impl};
   std::stop_source informer_stop;
   impl_->StartInformers(informer_stop.get_token());
+
+  // Registry webhooks: served on every replica (a request only patches an annotation; the
+  // leader's workers scan). The config is re-read every minute (a mounted ConfigMap changes in
+  // place, Secrets rotate).
+  std::unique_ptr<metrics::HttpServer> webhook_server;
+  std::jthread webhook_reloader;
+  if (!options.webhook_config.empty() && !options.webhook_addr.empty()) {
+    while (!impl->Synced() && !stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (Result<void> ok = impl->LoadWebhookConfig(); !ok) return ok.error();
+    Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+        {.address = options.webhook_addr}, {impl->webhooks().Route()});
+    if (!server) return server.error().Wrap("--webhook-addr");
+    webhook_server = std::move(*server);
+    webhook_reloader = std::jthread([impl, &stop](std::stop_token token) {
+      auto next = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+      while (!token.stop_requested() && !stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (std::chrono::steady_clock::now() < next) continue;
+        next = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+        if (Result<void> ok = impl->LoadWebhookConfig(); !ok) {
+          impl->logger().Error("reloading --webhook-config failed",
+                               {{"error", ok.error().message()}});
+        }
+      }
+    });
+  }
   std::vector<std::thread> workers;
   auto start_workers = [&] {
     // Like controller-runtime: no reconcile before every cache has its initial list, so a
@@ -877,6 +1039,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
   while (!impl->Synced() && !stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  impl->metrics().SetLeader(options.leader_election.id, false);
   runtime::LeaderElector elector(store, elector_options, impl->clock());
   const Logger& logger = impl->logger();
   logger.Info("waiting for leadership", {{"lease", options.leader_election.ns + "/" +
@@ -886,9 +1049,11 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
       stop,
       [&] {
         logger.Info("leadership acquired", {{"identity", identity}});
+        impl->metrics().SetLeader(options.leader_election.id, true);
         start_workers();
       },
       [&] {
+        impl->metrics().SetLeader(options.leader_election.id, false);
         impl->queue().ShutDown();
         for (std::thread& w : workers) w.join();
         workers.clear();

@@ -1,6 +1,7 @@
 #include "cmd/standalone/standalone_runner.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <iomanip>
 #include <map>
 #include <mutex>
@@ -18,6 +19,8 @@
 #include "automation/controller/image_update_automation_reconciler.h"
 #include "automation/git/library.h"
 #include "cmd/app.h"
+#include "cmd/delivery_tracker.h"
+#include "cmd/webhook_endpoint.h"
 #include "cmd/reconcile_record.h"
 #include "cmd/registry_client_factory.h"
 #include "cmd/standalone/kubevela.h"
@@ -37,6 +40,7 @@
 #include "reflector/controller/image_repository_reconciler.h"
 #include "reflector/controller/secret_getter.h"
 #include "reflector/store/file_tag_store.h"
+#include "reflector/webhook/receiver.h"
 
 namespace imgauto::cmd::standalone {
 namespace {
@@ -50,6 +54,7 @@ using kube::ObjectKey;
 
 constexpr std::string_view kImageGroup = "image.toolkit.fluxcd.io/";
 constexpr std::string_view kSourceGroup = "source.toolkit.fluxcd.io/";
+constexpr std::string_view kNotificationGroup = "notification.toolkit.fluxcd.io/";
 
 // One object of kind T as loaded from the directory, with its scheduling state.
 template <typename T>
@@ -60,11 +65,12 @@ struct Entry {
   int failures = 0;
   std::string written_status;  // the status JSON last written to the state store
   bool retrigger = false;      // a dependency changed while this object was queued or running
+  int scan_requests = 0;       // ImageRepository: webhook scan requests not yet served
 };
 
 // Which of the kinds we reconcile a document is, by apiVersion group and kind.
 enum class Kind { kRepository, kPolicy, kAutomation, kGitRepository, kSecret, kServiceAccount,
-                  kNamespace, kOther };
+                  kNamespace, kReceiver, kOther };
 
 Kind KindOf(const ManifestDocument& doc) {
   const bool image = doc.api_version.starts_with(kImageGroup);
@@ -73,6 +79,9 @@ Kind KindOf(const ManifestDocument& doc) {
   if (image && doc.kind == "ImageUpdateAutomation") return Kind::kAutomation;
   if (doc.api_version.starts_with(kSourceGroup) && doc.kind == "GitRepository") {
     return Kind::kGitRepository;
+  }
+  if (doc.api_version.starts_with(kNotificationGroup) && doc.kind == "Receiver") {
+    return Kind::kReceiver;
   }
   if (doc.api_version == "v1" && doc.kind == "Secret") return Kind::kSecret;
   if (doc.api_version == "v1" && doc.kind == "ServiceAccount") return Kind::kServiceAccount;
@@ -88,18 +97,6 @@ std::string ReadyStatus(const std::vector<kube::Condition>& conditions, std::str
   }
   *message = ready->message;
   return ready->status;
-}
-
-// Returns an RFC 3339 time with nanoseconds ("2024-05-01T10:00:00.123456789Z").
-std::string RequestToken(std::chrono::system_clock::time_point t) {
-  std::string text = FormatRfc3339(t);
-  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         t - std::chrono::floor<std::chrono::seconds>(t))
-                         .count();
-  std::string fraction = std::to_string(nanos);
-  fraction.insert(0, 9 - fraction.size(), '0');
-  text.insert(text.size() - 1, "." + fraction);
-  return text;
 }
 
 // JSON text of `j`; invalid UTF-8 in messages (a registry's error body, say) becomes U+FFFD
@@ -147,9 +144,21 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
         logger_(logger),
         clock_(clock),
         state_(options_.state_dir),
-        factory_(HttpRegistryClientFactoryOptions{.logger = &logger, .secrets = &secrets_,
-                                                  .proxy_environment = std::nullopt,
-                                                  .clock = &clock}) {}
+        factory_(HttpRegistryClientFactoryOptions{
+            .logger = &logger,
+            .secrets = &secrets_,
+            .proxy_environment = std::nullopt,
+            .clock = &clock,
+            .on_registry_response =
+                [this](std::string_view registry, int code) {
+                  metrics_.load()->RecordRegistryRequest(std::string(registry), code);
+                }}),
+        delivery_(clock),
+        webhooks_(delivery_, logger, clock,
+                  WebhookHooks{.repositories = [this] { return RepositoryInfos(); },
+                               .request_scans = [this](const std::vector<ObjectKey>& keys) {
+                                 return RequestScans(keys);
+                               }}) {}
 
   Result<void> Init() {
     Result<std::unique_ptr<reflector::store::FileTagStore>> store =
@@ -258,9 +267,14 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     pull_secrets_.clear();
     namespace_labels_.clear();
     const SteadyTime now = clock_.Monotonic();
+    std::vector<ManifestDocument> receiver_docs;
     for (const ManifestDocument& doc : ExpandApplications(std::move(snap->documents))) {
       const ObjectKey key{doc.ns, doc.name};
       const Kind kind = KindOf(doc);
+      if (kind == Kind::kReceiver) {
+        receiver_docs.push_back(doc);  // after the loop: their Secrets may come later
+        continue;
+      }
       if (kind == Kind::kOther) {
         logger_.Debug("ignoring object", {{"kind", doc.kind}, {"file", doc.file}});
         continue;
@@ -306,29 +320,106 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     // Objects that disappeared from the directory: forget their state.
     for (const auto& [key, entry] : repos_) {
       if (!repos.contains(key)) {
-        metrics_->Forget("ImageRepository", key.ns, key.name);
+        metrics_.load()->Forget("ImageRepository", key.ns, key.name);
         (void)repo_reconciler_->Forget(key);
         (void)state_.Remove(entry.doc.kind, key.ns, key.name);
       }
     }
     for (const auto& [key, entry] : policies_) {
       if (!policies.contains(key)) {
-        metrics_->Forget("ImagePolicy", key.ns, key.name);
+        metrics_.load()->Forget("ImagePolicy", key.ns, key.name);
         policy_reconciler_->Forget(key);
         (void)state_.Remove(entry.doc.kind, key.ns, key.name);
       }
     }
     for (const auto& [key, entry] : automations_) {
       if (!automations.contains(key)) {
-        metrics_->Forget("ImageUpdateAutomation", key.ns, key.name);
+        metrics_.load()->Forget("ImageUpdateAutomation", key.ns, key.name);
         (void)state_.Remove(entry.doc.kind, key.ns, key.name);
       }
     }
     repos_ = std::move(repos);
     policies_ = std::move(policies);
     automations_ = std::move(automations);
+    LoadReceivers(receiver_docs);
     return {};
   }
+
+  // Configures the webhook receivers (requires mu_). A Receiver whose Secret or token is missing
+  // is an issue and is not served; its status file says why.
+  void LoadReceivers(const std::vector<ManifestDocument>& docs) {
+    std::vector<reflector::webhook::ConfiguredReceiver> receivers;
+    std::map<ObjectKey, std::chrono::nanoseconds> intervals;
+    for (const auto& [key, entry] : repos_) intervals[key] = entry.object.spec.interval;
+    for (const ManifestDocument& doc : docs) {
+      Result<reflector::webhook::Receiver> receiver =
+          reflector::webhook::DecodeReceiver(doc.text, options_.default_namespace);
+      if (!receiver) {
+        Issue(doc, receiver.error().message());
+        SaveReceiverStatus(doc, "", "False", "InvalidSpec", receiver.error().message());
+        continue;
+      }
+      auto secret = secrets_by_key_.find(ObjectKey{receiver->ns, receiver->secret_name});
+      std::string problem;
+      if (secret == secrets_by_key_.end()) {
+        problem = "unable to read token from secret '" + receiver->ns + "/" +
+                  receiver->secret_name + "': not found";
+      } else if (auto token = secret->second.data.find("token");
+                 token == secret->second.data.end() || token->second.empty()) {
+        problem = "invalid '" + receiver->secret_name + "' secret data: required field 'token'";
+      }
+      if (!problem.empty()) {
+        Issue(doc, problem);
+        SaveReceiverStatus(doc, "", "False", "TokenNotFound", problem);
+        continue;
+      }
+      const std::string& token = secret->second.data.at("token");
+      const std::string path = reflector::webhook::WebhookPath(*receiver, token);
+      SaveReceiverStatus(doc, path, "True", "Succeeded",
+                         "Receiver initialized for path: " + path);
+      receivers.push_back({std::move(*receiver), token});
+    }
+    webhooks_.Configure(std::move(receivers), RepositoryInfosLocked(), intervals);
+  }
+
+  // The Receiver's status file, like Flux's (status.webhookPath and a Ready condition), written
+  // only when it changed. The path derives from the token but is not the token (Flux shows it).
+  void SaveReceiverStatus(const ManifestDocument& doc, const std::string& path,
+                          const std::string& status, const std::string& reason,
+                          const std::string& message) {
+    nlohmann::json j = {{"observedGeneration", 1}};
+    if (!path.empty()) j["webhookPath"] = path;
+    j["conditions"] = nlohmann::json::array(
+        {{{"type", "Ready"}, {"status", status}, {"reason", reason}, {"message", message},
+          {"observedGeneration", 1}}});
+    const std::string text = SafeDump(RedactConditionMessages(std::move(j), secrets_));
+    std::string& written = receiver_status_[ObjectKey{doc.ns, doc.name}];
+    if (written == text) return;
+    written = text;
+    if (Result<void> saved = state_.Save(doc, text); !saved) {
+      logger_.Error("writing status failed",
+                    {{"name", doc.ns + "/" + doc.name}, {"error", saved.error().message()}});
+    }
+  }
+
+  std::vector<reflector::webhook::RepositoryInfo> RepositoryInfos() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return RepositoryInfosLocked();
+  }
+
+  std::vector<reflector::webhook::RepositoryInfo> RepositoryInfosLocked() const {
+    std::vector<reflector::webhook::RepositoryInfo> out;
+    out.reserve(repos_.size());
+    for (const auto& [key, entry] : repos_) {
+      out.push_back({key.ns, key.name, entry.object.spec.image,
+                     std::map<std::string, std::string>(entry.object.metadata.labels.begin(),
+                                                        entry.object.metadata.labels.end())});
+    }
+    return out;
+  }
+
+  WebhookEndpoint& webhooks() { return webhooks_; }
+  const Logger& logger() const { return logger_; }
 
   bool DirectoryChanged() const {
     return ManifestDirFingerprint(options_.manifests_dir) != fingerprint_;
@@ -363,17 +454,18 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   void ReconcileRepository(const ObjectKey& key, bool request) {
     Entry<rapi::ImageRepository> work;
     if (!Snapshot(repos_, key, work)) return;
-    if (request && !rctl::ReconcileRequestToken(work.object.metadata)) {
+    if ((request || work.scan_requests > 0) && !rctl::ReconcileRequestToken(work.object.metadata)) {
       // A full pass (--once) is an explicit request, like `flux reconcile image repository`:
       // scan now even when the interval has not elapsed. Nanosecond precision (like `flux
       // reconcile`): two --once runs in the same second must still be two requests.
       work.object.metadata.annotations.push_back(
-          {"reconcile.fluxcd.io/requestedAt", RequestToken(clock_.Now())});
+          {"reconcile.fluxcd.io/requestedAt", FormatRfc3339Nano(clock_.Now())});
     }
     const rapi::ImageRepositoryStatus before = work.object.status;
     const auto started = std::chrono::steady_clock::now();
     rctl::ReconcileResult r = repo_reconciler_->Reconcile(work.object);
-    metrics_->RecordReconcile(MakeReconcileRecord(
+    delivery_.ScanFinished(key.ns + "/" + key.name);
+    metrics_.load()->RecordReconcile(MakeReconcileRecord(
         "ImageRepository", key.ns, key.name, std::chrono::steady_clock::now() - started,
         r.error.has_value(), r.requeue_after, work.object.status.conditions,
         work.object.spec.suspend));
@@ -381,8 +473,11 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     Commit(repos_, work,
            SafeDump(rapi::ImageRepositoryStatusToJson(work.object.status, Version(work.doc))),
            r.requeue_after, r.error.has_value(), r.event, [&] {
-             if (!revision_changed) return;
              const SteadyTime now = clock_.Monotonic();
+             Entry<rapi::ImageRepository>& entry = repos_[key];
+             entry.scan_requests = std::max(0, entry.scan_requests - work.scan_requests);
+             if (entry.scan_requests > 0) entry.due = now;  // asked again while scanning
+             if (!revision_changed) return;
              for (auto& [pkey, policy] : policies_) {
                if (rctl::RepositoryKey(policy.object) == key) policy.due = std::min(policy.due, now);
              }
@@ -395,17 +490,26 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     const rapi::ImagePolicyStatus before = work.object.status;
     const auto started = std::chrono::steady_clock::now();
     rctl::ReconcileResult r = policy_reconciler_->Reconcile(work.object);
-    metrics_->RecordReconcile(MakeReconcileRecord(
+    metrics_.load()->RecordReconcile(MakeReconcileRecord(
         "ImagePolicy", key.ns, key.name, std::chrono::steady_clock::now() - started,
         r.error.has_value(), r.requeue_after, work.object.status.conditions,
         work.object.spec.suspend));
     if (!work.object.spec.suspend) {
       const bool ready = rctl::IsReady(work.object.status.conditions);
       const auto& latest = work.object.status.latest_ref;
-      metrics_->RecordPolicyEvaluation(key.ns, key.name, ready, latest ? latest->name : "",
-                                       ready && latest ? latest->tag : "");
+      metrics_.load()->RecordPolicyEvaluation(key.ns, key.name, ready,
+                                              latest ? latest->name : "",
+                                              ready && latest ? latest->tag : "");
     }
     const bool latest_changed = rctl::LatestRefChanged(before, work.object.status);
+    if (work.object.status.latest_ref) {
+      delivery_.PolicyReconciled(
+          work.object, latest_changed,
+          RegistryCreatedLookup(factory_, *this, *this, rctl::RepositoryKey(work.object),
+                                work.object.status.latest_ref->tag, logger_));
+    } else {
+      delivery_.PolicyReconciled(work.object, latest_changed, nullptr);
+    }
     Commit(policies_, work,
            SafeDump(rapi::ImagePolicyStatusToJson(work.object.status, Version(work.doc))),
            r.requeue_after, r.error.has_value(), r.event, [&] {
@@ -428,11 +532,12 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     if (!Snapshot(automations_, key, work)) return;
     const auto started = std::chrono::steady_clock::now();
     actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(work.object, *this);
-    metrics_->RecordReconcile(MakeReconcileRecord(
+    delivery_.AutomationFinished(r);
+    metrics_.load()->RecordReconcile(MakeReconcileRecord(
         "ImageUpdateAutomation", key.ns, key.name, std::chrono::steady_clock::now() - started,
         r.failed && !r.stalled, r.requeue_after.value_or(std::chrono::nanoseconds(0)),
         work.object.status.conditions, work.object.spec.suspend));
-    metrics_->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
+    metrics_.load()->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
     std::optional<rctl::Event> event;
     if (r.event) {
       event = rctl::Event{r.event->type == "Warning" ? rctl::EventType::kWarning
@@ -500,7 +605,49 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
 
   const RunnerOptions& options() const { return options_; }
-  void set_metrics(runtime::ReconcileMetrics* metrics) { metrics_ = metrics ? metrics : &no_metrics_; }
+  void set_metrics(runtime::ReconcileMetrics* metrics) {
+    metrics_ = metrics ? metrics : &no_metrics_;
+    delivery_.set_metrics(metrics);
+    webhooks_.set_metrics(metrics);
+  }
+
+  // Asks for an immediate scan of each repository (a registry webhook): the loop wakes, scans
+  // them even when their interval has not elapsed, and re-scans one that was scanning already.
+  // Returns the keys that exist.
+  std::vector<ObjectKey> RequestScans(const std::vector<ObjectKey>& keys) {
+    std::vector<ObjectKey> found;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const SteadyTime now = clock_.Monotonic();
+      for (const ObjectKey& key : keys) {
+        auto it = repos_.find(key);
+        if (it == repos_.end()) continue;
+        ++it->second.scan_requests;
+        it->second.due = std::min(it->second.due, now);
+        delivery_.ScanRequested(key.ns + "/" + key.name);
+        found.push_back(key);
+      }
+    }
+    Wake();
+    return found;
+  }
+
+  void Wake() {
+    {
+      std::lock_guard<std::mutex> lock(wake_mu_);
+      wake_ = true;
+    }
+    wake_cv_.notify_all();
+  }
+
+  // Sleeps for a tick, or less when woken.
+  void WaitTick() {
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    wake_cv_.wait_for(lock, options_.tick, [this] { return wake_; });
+    wake_ = false;
+  }
+
+  DeliveryTracker& delivery() { return delivery_; }
 
  private:
   static rapi::ServedVersion Version(const ManifestDocument& doc) {
@@ -699,7 +846,14 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   std::unique_ptr<actl::ImageUpdateAutomationReconciler> automation_reconciler_;
 
   runtime::NoopReconcileMetrics no_metrics_;
-  runtime::ReconcileMetrics* metrics_ = &no_metrics_;
+  std::atomic<runtime::ReconcileMetrics*> metrics_{&no_metrics_};
+  DeliveryTracker delivery_;
+  WebhookEndpoint webhooks_;
+  std::map<ObjectKey, std::string> receiver_status_;  // status JSON last written per Receiver
+  // Wakes the loop before its tick (a webhook asked for a scan).
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
   // Guards the object maps below; never held while reconciling.
   mutable std::mutex mu_;
   std::string fingerprint_;
@@ -761,6 +915,24 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   if (Result<void> ok = impl_->Load(); !ok) {
     return ok.error();
   }
+  // The webhook receivers' server starts once the directory has a Receiver.
+  std::unique_ptr<metrics::HttpServer> webhook_server;
+  auto start_webhooks = [&]() -> Result<void> {
+    if (webhook_server || impl_->options().webhook_addr.empty() || !impl_->webhooks().HasReceivers()) {
+      return {};
+    }
+    Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+        {.address = impl_->options().webhook_addr}, {impl_->webhooks().Route()});
+    if (!server) return server.error().Wrap("--webhook-addr");
+    webhook_server = std::move(*server);
+    impl_->logger().Info("serving webhook receivers",
+                         {{"address", impl_->options().webhook_addr},
+                          {"port", std::to_string(webhook_server->port())}});
+    return {};
+  };
+  if (Result<void> ok = start_webhooks(); !ok) {
+    return ok.error();
+  }
   ready.store(true);
 
   runtime::WorkQueue queue({.min_retry_delay = impl_->options().min_retry_delay,
@@ -773,10 +945,13 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   // Everything is due after a load; repositories still honour their intervals.
   impl_->Tick(queue);
   while (!stop.load()) {
-    std::this_thread::sleep_for(impl_->options().tick);
+    impl_->WaitTick();
     if (impl_->DirectoryChanged()) {
       // A failed load (the directory vanished or became unreadable) keeps the objects we have.
       (void)impl_->Load();
+      if (Result<void> ok = start_webhooks(); !ok) {
+        impl_->logger().Error("webhook receivers not served", {{"error", ok.error().message()}});
+      }
     }
     impl_->Tick(queue);
   }
@@ -784,6 +959,7 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   for (std::thread& worker : workers) {
     worker.join();
   }
+  webhook_server.reset();
   metrics_server.reset();
   impl_->set_metrics(nullptr);
   return {};

@@ -37,6 +37,9 @@ struct RunnerOptions {
   std::string health_addr;
   // /metrics (Prometheus text format); empty: not served.
   std::string metrics_addr;
+  // Registry webhook receivers (POST /hook/<digest>), served once the directory holds a
+  // notification.toolkit.fluxcd.io Receiver; empty: never served.
+  std::string webhook_addr = ":9292";
   // Automations run on this many worker threads, so one slow git remote does not hold up
   // registry scans or other automations (--concurrent).
   int concurrent = 2;

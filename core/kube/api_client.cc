@@ -120,6 +120,9 @@ class ApiClient::Impl {
     while (!config_.server.empty() && config_.server.back() == '/') {
       config_.server.pop_back();
     }
+    const std::size_t scheme = config_.server.find("://");
+    host_ = scheme == std::string::npos ? config_.server : config_.server.substr(scheme + 3);
+    host_ = host_.substr(0, host_.find('/'));
   }
 
   Result<void> Init() {
@@ -157,6 +160,7 @@ class ApiClient::Impl {
         request.headers.emplace_back("Content-Type", content_type);
       }
       Result<http::Response> response = http_->Send(request);
+      Report(method, response ? response->status : 0);
       const bool retries_left = attempt < options_.max_retries;
       if (!response) {
         if (idempotent && retries_left && response.error().kind() == ErrorKind::kTransient) {
@@ -371,10 +375,15 @@ class ApiClient::Impl {
       AddToken(request.headers);
       bool expired = false;
       bool progressed = false;
+      bool reported = false;  // on_response is told at the first line (a 2xx body), not at the end
       std::optional<std::string> stream_error;
       Result<http::Response> response = (*streamer)->Stream(
           request,
           [&](std::string_view line) {
+            if (!reported) {
+              reported = true;
+              Report("GET", 200);
+            }
             const json event = json::parse(line, nullptr, false);
             if (!event.is_object() || !event.contains("object")) {
               stream_error = "undecodable watch event";
@@ -410,6 +419,9 @@ class ApiClient::Impl {
             return true;
           },
           stop);
+      if (!reported && (response || !stop.stop_requested())) {
+        Report("GET", response ? response->status : 0);
+      }
       if (stop.stop_requested()) {
         break;
       }
@@ -467,6 +479,12 @@ class ApiClient::Impl {
            kind == ErrorKind::kInvalidSpec;
   }
 
+  void Report(std::string_view method, int code) const {
+    if (options_.on_response) {
+      options_.on_response(method, host_, code);
+    }
+  }
+
   void Log(std::string_view message, const std::string& detail) const {
     if (options_.logger != nullptr) {
       options_.logger->Debug(message, {{"error", detail}});
@@ -517,6 +535,7 @@ class ApiClient::Impl {
 
   ClusterConfig config_;
   ApiClientOptions options_;
+  std::string host_;  // host[:port] of config_.server, for on_response
   TokenSource tokens_;
   http::HttpClientPtr http_;
 };

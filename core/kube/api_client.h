@@ -83,6 +83,12 @@ struct ApiClientOptions {
   int max_conflict_retries = 5;
   bool proxy_from_environment = true;
   const Logger* logger = nullptr;  // borrowed; may be null
+  // Called after every HTTP request (each retry, each watch connection) with the method, the
+  // API server's host[:port] as configured, and the status code, 0 when no answer arrived
+  // (client-go's rest_client_requests_total). A watch is reported as 200 when its first line
+  // arrives, else with its status when the request ends. Called from the requesting thread,
+  // concurrently when watches run: it must be thread-safe.
+  std::function<void(std::string_view method, std::string_view host, int code)> on_response{};
 };
 
 // Thread-safe: plain requests share one keep-alive connection (serialised); every Watch has its

@@ -20,12 +20,38 @@ WorkQueue::WorkQueue(WorkQueueOptions options) : options_(options) {
 
 std::chrono::steady_clock::time_point WorkQueue::Now() const { return options_.clock->Monotonic(); }
 
+std::string WorkQueue::NameOf(const std::string& key) const {
+  return options_.name_of ? options_.name_of(key) : options_.name;
+}
+
+void WorkQueue::CountDepthLocked(const std::string& key, int delta) {
+  if (options_.metrics == nullptr) {
+    return;
+  }
+  const std::string name = NameOf(key);
+  std::size_t& depth = depth_[name];
+  depth = delta < 0 ? (depth > 0 ? depth - 1 : 0) : depth + 1;
+  options_.metrics->Depth(name, depth);
+}
+
+void WorkQueue::CountAddedLocked(const std::string& key) {
+  if (options_.metrics == nullptr) {
+    return;
+  }
+  options_.metrics->Added(NameOf(key));
+  added_at_.insert_or_assign(key, Now());
+  CountDepthLocked(key, +1);
+}
+
 void WorkQueue::EnqueueLocked(const std::string& key) {
   if (processing_.contains(key)) {
-    dirty_.insert(key);
+    if (dirty_.insert(key).second) {
+      CountAddedLocked(key);
+    }
     return;
   }
   if (queued_.insert(key).second) {
+    CountAddedLocked(key);
     ready_.push_back(key);
     cv_.notify_one();
   }
@@ -41,6 +67,12 @@ void WorkQueue::Add(const std::string& key) {
 }
 
 void WorkQueue::AddAfter(const std::string& key, std::chrono::nanoseconds delay) {
+  if (options_.metrics != nullptr) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!shutting_down_) {
+      options_.metrics->Retried(NameOf(key));
+    }
+  }
   if (delay.count() <= 0) {
     Add(key);
     return;
@@ -114,6 +146,17 @@ std::optional<std::string> WorkQueue::PopLocked() {
   ready_.pop_front();
   queued_.erase(key);
   processing_.insert(key);
+  if (options_.metrics != nullptr) {
+    const auto now = Now();
+    std::chrono::nanoseconds queued_for{0};
+    if (auto added = added_at_.find(key); added != added_at_.end()) {
+      queued_for = now - added->second;
+      added_at_.erase(added);
+    }
+    started_at_.insert_or_assign(key, now);
+    CountDepthLocked(key, -1);
+    options_.metrics->Started(NameOf(key), key, queued_for);
+  }
   return key;
 }
 
@@ -149,9 +192,29 @@ std::optional<std::string> WorkQueue::Get() {
 
 void WorkQueue::Done(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
-  processing_.erase(key);
-  if (dirty_.erase(key) > 0 && !shutting_down_) {
-    EnqueueLocked(key);
+  const bool was_processing = processing_.erase(key) > 0;
+  if (options_.metrics != nullptr && was_processing) {
+    std::chrono::nanoseconds worked_for{0};
+    if (auto started = started_at_.find(key); started != started_at_.end()) {
+      worked_for = Now() - started->second;
+      started_at_.erase(started);
+    }
+    options_.metrics->Finished(NameOf(key), key, worked_for);
+  }
+  if (dirty_.erase(key) == 0) {
+    return;
+  }
+  if (shutting_down_) {
+    if (options_.metrics != nullptr) {  // dropped: it leaves the depth
+      added_at_.erase(key);
+      CountDepthLocked(key, -1);
+    }
+    return;
+  }
+  // Counted as added when it was added while processing; it keeps that add time.
+  if (queued_.insert(key).second) {
+    ready_.push_back(key);
+    cv_.notify_one();
   }
 }
 

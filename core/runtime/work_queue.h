@@ -6,6 +6,9 @@
 //  * per-key exponential backoff for failures (AddRateLimited), from min_retry_delay doubling to
 //    max_retry_delay (Flux's --min-retry-delay 750ms / --max-retry-delay 15m), reset by Forget().
 // Time comes from a Clock, so tests drive delays with a FakeClock and TryGet().
+// An optional WorkQueueMetrics observer sees adds, depth, queue and work durations and retries
+// (client-go's workqueue metrics), per queue name: `name_of` lets one queue report several
+// controllers, e.g. "R|apps/web" as "imagerepository".
 //
 //   WorkQueue queue({.clock = &clock});
 //   queue.Add("flux-system/app");
@@ -20,6 +23,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -30,10 +34,33 @@
 
 namespace imgauto::runtime {
 
+// What a WorkQueue reports to its observer, per queue name. The calls are made with the queue's
+// lock held: implementations must be quick and must not call the queue.
+class WorkQueueMetrics {
+ public:
+  virtual ~WorkQueueMetrics() = default;
+  // A key entered the queue: it was neither queued nor already waiting to run again.
+  virtual void Added(const std::string& name) = 0;
+  // Keys of `name` queued, or waiting for their current run to end (client-go's depth).
+  virtual void Depth(const std::string& name, std::size_t depth) = 0;
+  // A worker took `key`, `queued_for` after it was added.
+  virtual void Started(const std::string& name, const std::string& key,
+                       std::chrono::nanoseconds queued_for) = 0;
+  // Done(key), `worked_for` after Started.
+  virtual void Finished(const std::string& name, const std::string& key,
+                        std::chrono::nanoseconds worked_for) = 0;
+  // AddAfter or AddRateLimited (like client-go, every delayed add counts as a retry).
+  virtual void Retried(const std::string& name) = 0;
+};
+
 struct WorkQueueOptions {
   std::chrono::nanoseconds min_retry_delay = std::chrono::milliseconds(750);
   std::chrono::nanoseconds max_retry_delay = std::chrono::minutes(15);
   const Clock* clock = nullptr;  // borrowed; the system clock when null
+  WorkQueueMetrics* metrics = nullptr;  // borrowed; may be null; must outlive the queue
+  // The queue name a key is reported under; `name` for every key when empty.
+  std::function<std::string(const std::string& key)> name_of{};
+  std::string name = "workqueue";
 };
 
 // Thread-safe.
@@ -77,6 +104,10 @@ class WorkQueue {
   // Queues `key` as ready unless already queued or processing. Requires mu_.
   void EnqueueLocked(const std::string& key);
   std::optional<std::string> PopLocked();
+  // Metrics bookkeeping; no-ops without options_.metrics. Require mu_.
+  std::string NameOf(const std::string& key) const;
+  void CountAddedLocked(const std::string& key);
+  void CountDepthLocked(const std::string& key, int delta);
 
   WorkQueueOptions options_;
   mutable std::mutex mu_;
@@ -87,6 +118,11 @@ class WorkQueue {
   std::set<std::string> dirty_;       // added while processing
   std::map<std::string, std::chrono::steady_clock::time_point> delayed_;  // key → due
   std::map<std::string, int> failures_;
+  // With metrics only: when a key in queued_ or dirty_ was added, when a key in processing_
+  // started, and the depth per queue name.
+  std::map<std::string, std::chrono::steady_clock::time_point> added_at_;
+  std::map<std::string, std::chrono::steady_clock::time_point> started_at_;
+  std::map<std::string, std::size_t> depth_;
   bool shutting_down_ = false;
 };
 

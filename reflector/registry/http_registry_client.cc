@@ -17,6 +17,7 @@
 #include "reflector/registry/auth_challenge.h"
 #include "reflector/registry/link_header.h"
 #include "reflector/registry/registry_responses.h"
+#include "reflector/scan/scanner.h"
 
 namespace imgauto::reflector::registry {
 namespace {
@@ -75,6 +76,84 @@ std::string StringField(const Json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+constexpr char kCreatedAnnotation[] = "org.opencontainers.image.created";
+
+// OCI's digest grammar: algorithm-component ([+._-] algorithm-component)* ":" [a-zA-Z0-9=_-]+.
+// Anything matching it is safe in a URL path.
+bool IsDigest(std::string_view digest) {
+  std::size_t colon = digest.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == digest.size()) {
+    return false;
+  }
+  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  bool after_separator = true;
+  for (char c : digest.substr(0, colon)) {
+    if (lower_alnum(c)) {
+      after_separator = false;
+    } else if ((c == '+' || c == '.' || c == '_' || c == '-') && !after_separator) {
+      after_separator = true;
+    } else {
+      return false;
+    }
+  }
+  if (after_separator) {
+    return false;
+  }
+  return std::all_of(
+      digest.begin() + static_cast<std::ptrdiff_t>(colon) + 1, digest.end(), [&](char c) {
+        return lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '=' || c == '_' || c == '-';
+      });
+}
+
+using ManifestKind = internal::ManifestSummary::Kind;
+
+std::optional<ManifestKind> KindOfMediaType(std::string_view media_type) {
+  media_type = TrimSpace(media_type.substr(0, media_type.find(';')));
+  if (media_type == "application/vnd.oci.image.index.v1+json" ||
+      media_type == "application/vnd.docker.distribution.manifest.list.v2+json") {
+    return ManifestKind::kIndex;
+  }
+  if (media_type == "application/vnd.oci.image.manifest.v1+json" ||
+      media_type == "application/vnd.docker.distribution.manifest.v2+json") {
+    return ManifestKind::kImage;
+  }
+  if (media_type == "application/vnd.docker.distribution.manifest.v1+prettyjws" ||
+      media_type == "application/vnd.docker.distribution.manifest.v1+json") {
+    return ManifestKind::kSchema1;
+  }
+  return std::nullopt;
+}
+
+// The kind from the body's mediaType, the Content-Type, or the document's shape, in that order.
+std::optional<ManifestKind> KindOfManifest(const Json& document, std::string_view content_type) {
+  if (auto kind = KindOfMediaType(StringField(document, "mediaType"))) {
+    return kind;
+  }
+  if (auto kind = KindOfMediaType(content_type)) {
+    return kind;
+  }
+  if (document.contains("manifests") && document["manifests"].is_array()) {
+    return ManifestKind::kIndex;
+  }
+  if (document.contains("config") && document["config"].is_object()) {
+    return ManifestKind::kImage;
+  }
+  auto version = document.find("schemaVersion");
+  if (version != document.end() && version->is_number_integer() && version->get<int>() == 1) {
+    return ManifestKind::kSchema1;
+  }
+  return std::nullopt;
+}
+
+bool IsLinuxAmd64(const Json& entry) {
+  auto platform = entry.find("platform");
+  return platform != entry.end() && platform->is_object() &&
+         StringField(*platform, "os") == "linux" &&
+         StringField(*platform, "architecture") == "amd64";
+}
+
+// True for Go's zero time.Time ("0001-01-01T00:00:00Z"), which tools such as ko write for "unset".
+bool IsGoZeroTime(std::string_view text) { return text.rfind("0001-01-01T00:00:00", 0) == 0; }
 
 }  // namespace
 
@@ -198,10 +277,120 @@ Result<std::string> ParseTokenResponse(const std::string& body, const std::strin
   return token;
 }
 
+Result<ManifestSummary> ParseManifestSummary(const std::string& body, std::string_view content_type,
+                                             const std::string& registry) {
+  auto invalid = [&registry](const std::string& what) {
+    return Error(ErrorKind::kTransient, "invalid manifest from " + registry + ": " + what);
+  };
+  Json document = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return invalid("malformed JSON");
+  }
+  if (!document.is_object()) {
+    return invalid("expected a JSON object");
+  }
+  std::optional<ManifestKind> kind = KindOfManifest(document, content_type);
+  if (!kind) {
+    std::string media_type = StringField(document, "mediaType");
+    if (media_type.empty()) {
+      media_type = std::string(TrimSpace(content_type.substr(0, content_type.find(';'))));
+    }
+    return invalid("unsupported media type '" + OneLine(media_type, kMaxBodyInMessage) + "'");
+  }
+  ManifestSummary summary;
+  summary.kind = *kind;
+  auto annotations = document.find("annotations");
+  if (annotations != document.end() && annotations->is_object()) {
+    summary.annotation_created = StringField(*annotations, kCreatedAnnotation);
+  }
+  switch (*kind) {
+    case ManifestKind::kIndex: {
+      auto manifests = document.find("manifests");
+      if (manifests == document.end() || manifests->is_null()) {
+        return summary;
+      }
+      if (!manifests->is_array()) {
+        return invalid("'manifests' is not a list");
+      }
+      const Json* chosen = nullptr;
+      for (const Json& entry : *manifests) {
+        if (!entry.is_object()) {
+          return invalid("'manifests' holds a non-object value");
+        }
+        if (chosen == nullptr || (IsLinuxAmd64(entry) && !IsLinuxAmd64(*chosen))) {
+          chosen = &entry;
+        }
+      }
+      if (chosen != nullptr) {
+        summary.child_digest = StringField(*chosen, "digest");
+        if (!IsDigest(summary.child_digest)) {
+          return invalid("invalid manifest digest '" +
+                         OneLine(summary.child_digest, kMaxBodyInMessage) + "'");
+        }
+      }
+      return summary;
+    }
+    case ManifestKind::kImage: {
+      auto config = document.find("config");
+      if (config == document.end() || !config->is_object()) {
+        return invalid("no config descriptor");
+      }
+      summary.config_digest = StringField(*config, "digest");
+      if (!IsDigest(summary.config_digest)) {
+        return invalid("invalid config digest '" +
+                       OneLine(summary.config_digest, kMaxBodyInMessage) + "'");
+      }
+      return summary;
+    }
+    case ManifestKind::kSchema1: {
+      auto history = document.find("history");
+      if (history == document.end() || !history->is_array() || history->empty() ||
+          !(*history)[0].is_object()) {
+        return summary;
+      }
+      std::string v1 = StringField((*history)[0], "v1Compatibility");
+      if (v1.empty()) {
+        return summary;
+      }
+      Json compat = Json::parse(v1, nullptr, /*allow_exceptions=*/false);
+      if (!compat.is_object()) {
+        return invalid("malformed v1Compatibility");
+      }
+      summary.created = StringField(compat, "created");
+      return summary;
+    }
+  }
+  return summary;
+}
+
+Result<std::string> ParseConfigCreated(const std::string& body, const std::string& registry) {
+  auto invalid = [&registry](const std::string& what) {
+    return Error(ErrorKind::kTransient, "invalid image config from " + registry + ": " + what);
+  };
+  Json document = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return invalid("malformed JSON");
+  }
+  if (!document.is_object()) {
+    return invalid("expected a JSON object");
+  }
+  auto created = document.find("created");
+  if (created == document.end() || created->is_null()) {
+    return std::string();
+  }
+  if (!created->is_string()) {
+    return invalid("'created' is not a string");
+  }
+  return created->get<std::string>();
+}
+
 }  // namespace internal
 
 namespace {
 
+using internal::ManifestSummary;
+using internal::ParseConfigCreated;
+using internal::ParseManifestSummary;
 using internal::ParseRetryAfter;
 using internal::ParseTagPage;
 using internal::ParseTokenResponse;
@@ -358,7 +547,8 @@ void HttpRegistryClient::Sleep(milliseconds delay) const {
   }
 }
 
-Result<http::Response> HttpRegistryClient::SendWithRetry(Call& call, http::Request request) {
+Result<http::Response> HttpRegistryClient::SendWithRetry(Call& call, http::Request request,
+                                                         Peer peer) {
   request.deadline = call.deadline;
   const milliseconds cap =
       std::max(options_.initial_backoff, duration_cast<milliseconds>(options_.max_retry_after));
@@ -368,6 +558,9 @@ Result<http::Response> HttpRegistryClient::SendWithRetry(Call& call, http::Reque
       return DeadlineError(request);
     }
     Result<http::Response> result = Exchange(call, request);
+    if (peer == Peer::kRegistry && options_.on_response) {
+      options_.on_response(call.ref.registry, result ? result->status : 0);
+    }
     milliseconds delay = std::min(backoff, cap);
     backoff = std::min(backoff * 2, cap);
     if (result) {
@@ -434,7 +627,7 @@ Result<http::Response> HttpRegistryClient::SendAuthorized(Call& call, http::Requ
     request.url = Rebase(call.ref, call.base, request.url);
     http::Request attempt = request;
     ApplyAuthorization(call, attempt);
-    Result<http::Response> response = SendWithRetry(call, std::move(attempt));
+    Result<http::Response> response = SendWithRetry(call, std::move(attempt), Peer::kRegistry);
     request.url = Rebase(call.ref, call.base, request.url);  // the call may have fallen back
     if (!response || response->status != 401 || answered || OriginOf(request.url) != call.origin) {
       return response;
@@ -501,7 +694,7 @@ Result<std::string> HttpRegistryClient::FetchToken(Call& call, const OriginAuth&
     if (!origin.service.empty()) {
       post.body += "&service=" + QueryEscape(origin.service);
     }
-    Result<http::Response> response = SendWithRetry(call, post);
+    Result<http::Response> response = SendWithRetry(call, post, Peer::kTokenServer);
     if (!response) {
       return response.error();
     }
@@ -525,7 +718,7 @@ Result<std::string> HttpRegistryClient::FetchToken(Call& call, const OriginAuth&
   if (HasBasicCredentials(auth)) {
     get.headers.emplace_back("Authorization", auth->BasicAuthorization());
   }
-  Result<http::Response> response = SendWithRetry(call, get);
+  Result<http::Response> response = SendWithRetry(call, get, Peer::kTokenServer);
   if (!response) {
     return response.error();
   }
@@ -621,6 +814,108 @@ Result<std::string> HttpRegistryClient::ResolveDigest(const ImageReference& repo
                      std::string(TrimSpace(*header)) + ", content hashes to " + computed);
   }
   return computed;
+}
+
+Result<http::Response> HttpRegistryClient::FetchMetadata(Call& call, const std::string& path,
+                                                         std::string_view accept,
+                                                         std::string_view digest,
+                                                         std::string_view what) {
+  http::Request request;
+  request.url = call.base + "/v2/" + call.ref.repository + "/" + path;
+  if (!accept.empty()) {
+    request.headers.emplace_back("Accept", std::string(accept));
+  }
+  Result<http::Response> response = SendAuthorized(call, request);
+  if (!response) {
+    return response.error();
+  }
+  request.url = Rebase(call.ref, call.base, request.url);
+  if (response->status != 200) {
+    return StatusError(request, *response);
+  }
+  if (response->body.size() > options_.max_metadata_bytes) {
+    return Error(ErrorKind::kTransient, "GET " + request.url + ": " + std::string(what) +
+                                            " exceeds " +
+                                            std::to_string(options_.max_metadata_bytes) + " bytes");
+  }
+  if (digest.rfind("sha256:", 0) == 0) {
+    std::string computed = "sha256:" + Sha256Hex(response->body);
+    if (computed != digest) {
+      return Error(ErrorKind::kTransient, "GET " + request.url + ": " + std::string(what) +
+                                              " digest mismatch: content hashes to " + computed);
+    }
+  }
+  return response;
+}
+
+Result<std::chrono::system_clock::time_point> HttpRegistryClient::ImageCreated(
+    const ImageReference& repo, std::string_view tag) {
+  if (!ValidateTag(tag) && !ValidateDigest(tag)) {
+    return ValidateTag(tag).error();
+  }
+  const std::string image = repo.Canonical() + (ValidateDigest(tag) ? "@" : ":") + std::string(tag);
+  constexpr int kMaxIndexLevels = 2;
+  Call call = NewCall(repo);
+  std::string reference(tag);
+  // Candidates in order of preference, each with where it came from (for error messages).
+  std::vector<std::pair<std::string, std::string>> candidates;
+  std::vector<std::pair<std::string, std::string>> index_annotations;
+  for (int level = 0;; ++level) {
+    Result<http::Response> response =
+        FetchMetadata(call, "manifests/" + reference, kManifestAccept,
+                      ValidateDigest(reference) ? std::string_view(reference) : "", "manifest");
+    if (!response) {
+      return response.error();
+    }
+    Result<ManifestSummary> manifest = ParseManifestSummary(
+        response->body, response->Header("Content-Type").value_or(""), repo.registry);
+    if (!manifest) {
+      return manifest.error();
+    }
+    if (manifest->kind == ManifestSummary::Kind::kIndex) {
+      if (level >= kMaxIndexLevels) {
+        return Error(ErrorKind::kTransient, "image index of " + image + " nests more than " +
+                                                std::to_string(kMaxIndexLevels) + " levels");
+      }
+      if (manifest->child_digest.empty()) {
+        return Error(ErrorKind::kNotFound, "image index of " + image + " lists no manifests");
+      }
+      index_annotations.emplace_back(manifest->annotation_created, "image index annotation");
+      reference = manifest->child_digest;
+      continue;
+    }
+    if (manifest->kind == ManifestSummary::Kind::kImage) {
+      Result<http::Response> config = FetchMetadata(call, "blobs/" + manifest->config_digest, "",
+                                                    manifest->config_digest, "image config");
+      if (!config) {
+        return config.error();
+      }
+      Result<std::string> created = ParseConfigCreated(config->body, repo.registry);
+      if (!created) {
+        return created.error();
+      }
+      candidates.emplace_back(*created, "image config");
+    } else {
+      candidates.emplace_back(manifest->created, "v1Compatibility");
+    }
+    candidates.emplace_back(manifest->annotation_created, "manifest annotation");
+    break;
+  }
+  // The innermost index first: it describes the chosen image more closely.
+  candidates.insert(candidates.end(), index_annotations.rbegin(), index_annotations.rend());
+  for (const auto& [text, source] : candidates) {
+    if (TrimSpace(text).empty() || IsGoZeroTime(text)) {
+      continue;
+    }
+    std::optional<std::chrono::system_clock::time_point> at = scan::ParseRfc3339(TrimSpace(text));
+    if (!at) {
+      return Error(ErrorKind::kTransient, "invalid created time '" +
+                                              OneLine(text, kMaxBodyInMessage) + "' in " + source +
+                                              " of " + image);
+    }
+    return *at;
+  }
+  return Error(ErrorKind::kNotFound, "image config has no created time");
 }
 
 }  // namespace imgauto::reflector::registry

@@ -1,6 +1,10 @@
 // HttpRegistryClient speaks the OCI distribution API over an http::HttpClient:
 //   ListTags       GET  <base>/v2/<repo>/tags/list, following Link: <…>; rel="next"
 //   ResolveDigest  HEAD <base>/v2/<repo>/manifests/<tag> (GET and hash the body as fallback)
+//   ImageCreated   GET  <base>/v2/<repo>/manifests/<tag>; for an index or manifest list, GET the
+//                  linux/amd64 (else first) entry's manifest; then GET <base>/v2/<repo>/blobs/
+//                  <config digest> (redirects to blob storage are followed by the HttpClient,
+//                  which drops Authorization on another host) and read `created`
 // Authentication follows go-containerregistry: every request is sent anonymously (or with what
 // earlier challenges taught) first; a 401 carrying `WWW-Authenticate: Basic` switches to basic
 // credentials, one carrying `Bearer realm=…,service=…,scope=…` fetches a token from the realm
@@ -11,8 +15,21 @@
 // Retries: transport errors (kTransient only), 408, 429, 500, 502, 503 and 504 are retried up to
 // `max_attempts` with exponential backoff from `initial_backoff`; 429 and 503 honour
 // Retry-After (seconds or HTTP-date) capped at `max_retry_after`. No attempt starts and no
-// sleep runs past the call's deadline (`timeout` spans a whole ListTags/ResolveDigest call,
-// token requests included, and is passed to the HttpClient as Request::deadline).
+// sleep runs past the call's deadline (`timeout` spans a whole ListTags/ResolveDigest/ImageCreated
+// call, token requests included, and is passed to the HttpClient as Request::deadline).
+//
+// Observer: `on_response(registry, code)` runs once per attempt sent to the registry host
+// (ImageReference::registry, "ghcr.io", "localhost:5000"): code is the HTTP status, or 0 when the
+// attempt failed at the transport level. Token server requests are not reported; an https probe
+// that fails and is resent at once over http (see Scheme) counts as one attempt.
+//
+//   RegistryOptions options;
+//   options.on_response = [&metrics](std::string_view registry, int code) {
+//     metrics.CountRegistryRequest(registry, code);
+//   };
+//   HttpRegistryClient client(*http, std::move(options));
+//   Result<std::chrono::system_clock::time_point> created =
+//       client.ImageCreated(*ParseRepository("ghcr.io/org/app"), "v1.2.3");
 //
 // Scheme: registries that AllowsHttpFallback() (`insecure`, localhost, loopback, RFC 1918 IPv4)
 // are tried over https first; when that attempt fails at the transport level (kTransient:
@@ -57,8 +74,13 @@ struct RegistryOptions {
   int max_attempts = 4;  // attempts per request, the first one included
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::seconds max_retry_after{60};
+  // Largest manifest, index or image config body ImageCreated accepts; more is kTransient.
+  std::size_t max_metadata_bytes = std::size_t{4} << 20;
   const Clock* clock = nullptr;                          // borrowed; SystemClock when null
   std::function<void(std::chrono::milliseconds)> sleep;  // std::this_thread::sleep_for if empty
+  // Called once per registry response (see the file comment); may run concurrently from
+  // concurrent calls and must not call back into the client. Nothing is reported when empty.
+  std::function<void(std::string_view registry, int code)> on_response;
 };
 
 // Thread-safe: calls may run concurrently; the token cache is shared.
@@ -69,6 +91,11 @@ class HttpRegistryClient final : public RegistryClient {
 
   Result<std::vector<std::string>> ListTags(const ImageReference& repo) override;
   Result<std::string> ResolveDigest(const ImageReference& repo, std::string_view tag) override;
+  // Errors: those of ResolveDigest, kNotFound "image config has no created time", and kTransient
+  // for malformed or oversized (max_metadata_bytes) manifests and configs, a digest mismatch, an
+  // unparsable `created`, or an image index nested more than twice.
+  Result<std::chrono::system_clock::time_point> ImageCreated(const ImageReference& repo,
+                                                             std::string_view tag) override;
 
  private:
   // What 401 challenges taught about one registry origin ("https://ghcr.io").
@@ -79,11 +106,17 @@ class HttpRegistryClient final : public RegistryClient {
     std::string service;
   };
   struct Call;
+  // Who a request goes to: only registry requests reach RegistryOptions::on_response.
+  enum class Peer { kRegistry, kTokenServer };
 
   // Sends `request` with authentication for `scope`, answering one 401 challenge.
   Result<http::Response> SendAuthorized(Call& call, http::Request request);
   // Sends `request` with retries and backoff; responses with any status are values.
-  Result<http::Response> SendWithRetry(Call& call, http::Request request);
+  Result<http::Response> SendWithRetry(Call& call, http::Request request, Peer peer);
+  // GETs `path` (below /v2/<repo>/) expecting 200 and a body of at most max_metadata_bytes; a
+  // "sha256:" `digest` is checked against the body. `what` names the body in errors.
+  Result<http::Response> FetchMetadata(Call& call, const std::string& path, std::string_view accept,
+                                       std::string_view digest, std::string_view what);
   // Sends `request` once; while the registry's scheme is unsettled, an https transport failure
   // switches `call` (and `request`) to http and resends at once. Settles the scheme on a response.
   Result<http::Response> Exchange(Call& call, http::Request& request);

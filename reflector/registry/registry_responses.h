@@ -32,4 +32,33 @@ std::string RegistryErrorDetail(const std::string& body);
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
                                                     std::chrono::system_clock::time_point now);
 
+// What ImageCreated reads from a GET /v2/<repo>/manifests/<ref> body. The kind comes from the
+// body's "mediaType", else `content_type` (parameters ignored), else the body's shape.
+struct ManifestSummary {
+  enum class Kind {
+    kIndex,    // OCI image index or Docker manifest list
+    kImage,    // OCI image manifest or Docker image manifest v2
+    kSchema1,  // Docker image manifest v1 (signed or not): no config blob
+  };
+  Kind kind = Kind::kImage;
+  // kIndex: the digest of the first linux/amd64 entry, else of the first entry; "" when the
+  // index lists no manifests.
+  std::string child_digest;
+  std::string config_digest;  // kImage: config.digest (always present)
+  // kSchema1: "created" of history[0].v1Compatibility; "" when absent.
+  std::string created;
+  // annotations["org.opencontainers.image.created"] of an index or image manifest; "" if absent.
+  std::string annotation_created;
+};
+
+// Parses a manifest, image index or manifest list for ImageCreated. Malformed JSON, a
+// non-object, an unsupported media type, a kImage without config.digest, or a digest that is
+// not "<algorithm>:<hex or base64url>" is kTransient "invalid manifest from <registry>: <what>".
+Result<ManifestSummary> ParseManifestSummary(const std::string& body, std::string_view content_type,
+                                             const std::string& registry);
+
+// Returns the image config's "created" string; "" when absent, null or empty. Malformed JSON, a
+// non-object or a non-string "created" is kTransient "invalid image config from <registry>: …".
+Result<std::string> ParseConfigCreated(const std::string& body, const std::string& registry);
+
 }  // namespace imgauto::reflector::registry::internal

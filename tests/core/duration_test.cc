@@ -108,5 +108,14 @@ TEST(FormatRfc3339Test, FormatsUtcSeconds) {
   EXPECT_EQ(FormatRfc3339(t), "2024-05-01T10:00:00Z");
 }
 
+TEST(FormatRfc3339Test, NanoKeepsNineFractionDigits) {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1714557600)) +
+                 std::chrono::microseconds(1500);
+  EXPECT_EQ(FormatRfc3339Nano(t), "2024-05-01T10:00:00.001500000Z");
+  EXPECT_EQ(FormatRfc3339Nano(std::chrono::system_clock::time_point(
+                std::chrono::seconds(1714557600))),
+            "2024-05-01T10:00:00.000000000Z");
+}
+
 }  // namespace
 }  // namespace imgauto

@@ -3,6 +3,7 @@
 // kNotFound with the registry's "404 Not Found" text, as the HTTP client does.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +27,12 @@ class FakeRegistryClient final : public reflector::registry::RegistryClient {
   void SetDigest(const std::string& canonical, const std::string& tag, std::string digest) {
     std::lock_guard<std::mutex> lock(mu_);
     digests_[canonical + ":" + tag] = std::move(digest);
+  }
+  // Sets the time ImageCreated returns for canonical:tag.
+  void SetCreated(const std::string& canonical, const std::string& tag,
+                  std::chrono::system_clock::time_point created) {
+    std::lock_guard<std::mutex> lock(mu_);
+    created_[canonical + ":" + tag] = created;
   }
   // Makes every call fail with `error` until cleared with std::nullopt.
   void FailWith(std::optional<Error> error) {
@@ -65,10 +72,25 @@ class FakeRegistryClient final : public reflector::registry::RegistryClient {
     return it->second;
   }
 
+  // Unknown canonical:tag answers kNotFound "image config has no created time".
+  Result<std::chrono::system_clock::time_point> ImageCreated(
+      const reflector::registry::ImageReference& repo, std::string_view tag) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failure_.has_value()) {
+      return *failure_;
+    }
+    auto it = created_.find(repo.Canonical() + ":" + std::string(tag));
+    if (it == created_.end()) {
+      return Error(ErrorKind::kNotFound, "image config has no created time");
+    }
+    return it->second;
+  }
+
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::string>> tags_;
   std::map<std::string, std::string> digests_;
+  std::map<std::string, std::chrono::system_clock::time_point> created_;
   std::optional<Error> failure_;
   int list_calls_ = 0;
 };

@@ -7,6 +7,7 @@
 //   factory.FailWith(Error(ErrorKind::kNotFound, "secrets \"regcred\" not found"));
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +70,10 @@ class FakeRegistryClientFactory final : public reflector::controller::RegistryCl
         ++factory_.digest_calls_;
       }
       return factory_.registry_.ResolveDigest(repo, tag);
+    }
+    Result<std::chrono::system_clock::time_point> ImageCreated(
+        const reflector::registry::ImageReference& repo, std::string_view tag) override {
+      return factory_.registry_.ImageCreated(repo, tag);
     }
 
    private:

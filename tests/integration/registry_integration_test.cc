@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,6 +15,8 @@
 
 #include "core/clock.h"
 #include "core/http/beast_client.h"
+#include "core/http/url.h"
+#include "core/sha256.h"
 #include "reflector/api/image_repository.h"
 #include "reflector/registry/docker_config.h"
 #include "reflector/registry/http_registry_client.h"
@@ -384,6 +388,252 @@ TEST(RegistryIntegrationTest, UnreachableRegistryFailsQuicklyWithTransientError)
   EXPECT_THAT(tags.error().message(), HasSubstr(host));
   EXPECT_THAT(tags.error().message(), HasSubstr("refused"));
   EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ImageCreated and the response observer against the real registry. Images are pushed here over
+// the distribution API (TestRegistry::PushImage writes no `created`).
+
+using std::chrono::system_clock;
+
+constexpr char kOciManifestType[] = "application/vnd.oci.image.manifest.v1+json";
+constexpr char kOciIndexType[] = "application/vnd.oci.image.index.v1+json";
+
+// Pushes blobs and manifests with a BeastHttpClient of its own (Basic auth when the registry
+// wants it).
+class Pusher {
+ public:
+  explicit Pusher(const TestRegistry& registry) : registry_(registry) {
+    http::ClientOptions options;
+    options.timeout = kRequestTimeout;
+    options.proxy_from_environment = false;
+    options.tls.ca_pem = registry.ca_pem();
+    Result<http::HttpClientPtr> http = http::BeastHttpClient::Create(options);
+    EXPECT_TRUE(http) << http.error().message();
+    if (http) {
+      http_ = std::move(*http);
+    }
+  }
+
+  // Uploads `data` as a blob of `repo` (monolithic POST + PUT) and returns its digest.
+  Result<std::string> Blob(const std::string& repo, const std::string& data) {
+    const std::string digest = "sha256:" + Sha256Hex(data);
+    Result<http::Response> started =
+        Send("POST", registry_.base_url() + "/v2/" + repo + "/blobs/uploads/", "", "");
+    if (!started) {
+      return started.error();
+    }
+    if (started->status != 202 || !started->Header("Location")) {
+      return Error(ErrorKind::kInternal, "upload start: " + std::to_string(started->status));
+    }
+    Result<http::Url> base = http::ParseUrl(registry_.base_url() + "/v2/");
+    Result<http::Url> location = http::ResolveReference(*base, *started->Header("Location"));
+    if (!location) {
+      return location.error();
+    }
+    std::string url = location->ToString();
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest;
+    Result<http::Response> put = Send("PUT", url, "application/octet-stream", data);
+    if (!put) {
+      return put.error();
+    }
+    if (put->status != 201) {
+      return Error(ErrorKind::kInternal,
+                   "blob upload: " + std::to_string(put->status) + " " + put->body);
+    }
+    return digest;
+  }
+
+  // PUTs `body` as manifest `reference` of `repo`; returns its digest.
+  Result<std::string> Manifest(const std::string& repo, const std::string& reference,
+                               const std::string& media_type, const std::string& body) {
+    Result<http::Response> put = Send(
+        "PUT", registry_.base_url() + "/v2/" + repo + "/manifests/" + reference, media_type, body);
+    if (!put) {
+      return put.error();
+    }
+    if (put->status != 201) {
+      return Error(ErrorKind::kInternal,
+                   "manifest upload: " + std::to_string(put->status) + " " + put->body);
+    }
+    return "sha256:" + Sha256Hex(body);
+  }
+
+  // Pushes an OCI image (config with `created` unless empty, one layer, optional manifest
+  // annotations JSON) as repo:tag; returns the manifest body.
+  Result<std::string> Image(const std::string& repo, const std::string& tag,
+                            const std::string& created, const std::string& architecture = "amd64",
+                            const std::string& annotations = "") {
+    nlohmann::json config = {
+        {"architecture", architecture},
+        {"os", "linux"},
+        {"config", {{"Labels", {{"org.imgauto.test", repo + ":" + tag}}}}},
+        {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}}}};
+    if (!created.empty()) {
+      config["created"] = created;
+    }
+    const std::string config_body = config.dump();
+    const std::string layer = "layer of " + repo + ":" + tag + "/" + architecture;
+    Result<std::string> config_digest = Blob(repo, config_body);
+    if (!config_digest) {
+      return config_digest.error();
+    }
+    Result<std::string> layer_digest = Blob(repo, layer);
+    if (!layer_digest) {
+      return layer_digest.error();
+    }
+    nlohmann::json manifest = {{"schemaVersion", 2},
+                               {"mediaType", kOciManifestType},
+                               {"config",
+                                {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                                 {"digest", *config_digest},
+                                 {"size", config_body.size()}}},
+                               {"layers",
+                                {{{"mediaType", "application/vnd.oci.image.layer.v1.tar+gzip"},
+                                  {"digest", *layer_digest},
+                                  {"size", layer.size()}}}}};
+    if (!annotations.empty()) {
+      manifest["annotations"] = nlohmann::json::parse(annotations);
+    }
+    const std::string body = manifest.dump();
+    Result<std::string> pushed = Manifest(repo, tag, kOciManifestType, body);
+    if (!pushed) {
+      return pushed.error();
+    }
+    return body;
+  }
+
+ private:
+  Result<http::Response> Send(const std::string& method, const std::string& url,
+                              const std::string& content_type, const std::string& body) {
+    if (!http_) {
+      return Error(ErrorKind::kInternal, "no http client");
+    }
+    http::Request request;
+    request.method = method;
+    request.url = url;
+    request.body = body;
+    if (!content_type.empty()) {
+      request.headers.emplace_back("Content-Type", content_type);
+    }
+    if (registry_.options().basic_auth) {
+      request.headers.emplace_back(
+          "Authorization", "Basic " + registry::Base64Encode(registry_.options().user + ":" +
+                                                             registry_.options().password));
+    }
+    return http_->Send(request);
+  }
+
+  const TestRegistry& registry_;
+  http::HttpClientPtr http_;
+};
+
+system_clock::time_point At(int y, unsigned mo, unsigned d, int h, int mi, int s,
+                            std::chrono::nanoseconds fraction = {}) {
+  using namespace std::chrono;
+  return time_point_cast<system_clock::duration>(sys_days(year(y) / month(mo) / day(d)) + hours(h) +
+                                                 minutes(mi) + seconds(s) + fraction);
+}
+
+TEST(RegistryIntegrationTest, ImageCreatedReadsTheConfigOfAPushedImage) {
+  IMGAUTO_REQUIRE_REGISTRY_TOOLS();
+  std::unique_ptr<TestRegistry> registry = StartRegistry({});
+  ASSERT_NE(registry, nullptr);
+  Pusher push(*registry);
+  ASSERT_TRUE(push.Image("team/app", "1.0.0", "2024-05-01T10:00:00.123456789Z"));
+  ASSERT_TRUE(push.Image("team/app", "1.1.0", "2024-06-02T08:30:15+02:00"));
+  ASSERT_TRUE(push.Image("team/app", "annotated", "", "amd64",
+                         R"({"org.opencontainers.image.created":"2023-01-02T03:04:05Z"})"));
+  ASSERT_TRUE(push.Image("team/app", "undated", ""));
+  std::unique_ptr<Stack> stack = Stack::Create(*registry, {});
+  ASSERT_NE(stack, nullptr);
+  registry::ImageReference ref = Repo(*registry, "team/app", /*insecure=*/true);
+
+  Result<system_clock::time_point> first = stack->client().ImageCreated(ref, "1.0.0");
+  Result<system_clock::time_point> second = stack->client().ImageCreated(ref, "1.1.0");
+  Result<system_clock::time_point> annotated = stack->client().ImageCreated(ref, "annotated");
+  Result<system_clock::time_point> undated = stack->client().ImageCreated(ref, "undated");
+  Result<system_clock::time_point> missing = stack->client().ImageCreated(ref, "9.9.9");
+
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(*first, At(2024, 5, 1, 10, 0, 0, std::chrono::nanoseconds(123456789)));
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(*second, At(2024, 6, 2, 6, 30, 15));
+  ASSERT_TRUE(annotated) << annotated.error().message();
+  EXPECT_EQ(*annotated, At(2023, 1, 2, 3, 4, 5));
+  ASSERT_FALSE(undated);
+  EXPECT_EQ(undated.error().kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(undated.error().message(), "image config has no created time");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind(), ErrorKind::kNotFound) << missing.error().message();
+}
+
+TEST(RegistryIntegrationTest, ImageCreatedPicksLinuxAmd64FromAPushedIndex) {
+  IMGAUTO_REQUIRE_REGISTRY_TOOLS();
+  std::unique_ptr<TestRegistry> registry = StartRegistry({});
+  ASSERT_NE(registry, nullptr);
+  Pusher push(*registry);
+  Result<std::string> arm = push.Image("team/app", "arm", "2020-01-01T00:00:00Z", "arm64");
+  ASSERT_TRUE(arm) << arm.error().message();
+  Result<std::string> amd = push.Image("team/app", "amd", "2024-05-01T10:00:00.5Z", "amd64");
+  ASSERT_TRUE(amd) << amd.error().message();
+  auto entry = [](const std::string& manifest, const std::string& architecture) {
+    return nlohmann::json{{"mediaType", kOciManifestType},
+                          {"digest", "sha256:" + Sha256Hex(manifest)},
+                          {"size", manifest.size()},
+                          {"platform", {{"os", "linux"}, {"architecture", architecture}}}};
+  };
+  nlohmann::json index = {{"schemaVersion", 2},
+                          {"mediaType", kOciIndexType},
+                          {"manifests", {entry(*arm, "arm64"), entry(*amd, "amd64")}}};
+  Result<std::string> pushed = push.Manifest("team/app", "multi", kOciIndexType, index.dump());
+  ASSERT_TRUE(pushed) << pushed.error().message();
+  std::unique_ptr<Stack> stack = Stack::Create(*registry, {});
+  ASSERT_NE(stack, nullptr);
+
+  Result<system_clock::time_point> created =
+      stack->client().ImageCreated(Repo(*registry, "team/app", /*insecure=*/true), "multi");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, At(2024, 5, 1, 10, 0, 0, std::chrono::milliseconds(500)));
+}
+
+TEST(RegistryIntegrationTest, ImageCreatedOverTlsWithBasicAuthReportsEveryResponse) {
+  IMGAUTO_REQUIRE_REGISTRY_TOOLS();
+  std::unique_ptr<TestRegistry> registry = StartRegistry({.tls = true, .basic_auth = true});
+  ASSERT_NE(registry, nullptr);
+  Pusher push(*registry);
+  Result<std::string> image = push.Image("team/app", "1.0.0", "2024-05-01T10:00:00Z");
+  ASSERT_TRUE(image) << image.error().message();
+
+  http::ClientOptions options;
+  options.timeout = kRequestTimeout;
+  options.proxy_from_environment = false;
+  options.tls.ca_pem = registry->ca_pem();
+  Result<http::HttpClientPtr> http = http::BeastHttpClient::Create(options);
+  ASSERT_TRUE(http) << http.error().message();
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> responses;
+  registry::RegistryOptions registry_options;
+  registry_options.timeout = kCallTimeout;
+  registry_options.auth =
+      registry::AuthConfig{registry->options().user, registry->options().password, "", ""};
+  registry_options.on_response = [&](std::string_view host, int code) {
+    std::lock_guard<std::mutex> lock(mu);
+    responses.emplace_back(std::string(host), code);
+  };
+  registry::HttpRegistryClient client(**http, registry_options);
+
+  Result<system_clock::time_point> created =
+      client.ImageCreated(Repo(*registry, "team/app", /*insecure=*/false), "1.0.0");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, At(2024, 5, 1, 10, 0, 0));
+  std::lock_guard<std::mutex> lock(mu);
+  // Anonymous manifest GET (401 Basic challenge), the manifest, the config blob.
+  EXPECT_EQ(responses,
+            (std::vector<std::pair<std::string, int>>{
+                {registry->host(), 401}, {registry->host(), 200}, {registry->host(), 200}}));
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -167,6 +169,110 @@ TEST_F(HttpServerTest, ConnectionCapClosesExtraConnections) {
   ASSERT_TRUE(c.connected());
   c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(c.ReadAll(), "");  // closed without a response
+}
+
+// Routes with a token bucket: /hook/ (prefix, rate and burst from the test), /other (its own
+// bucket) and /healthz (unlimited).
+class RateLimitTest : public ::testing::Test {
+ protected:
+  void Start(double rate, int burst) {
+    std::vector<Route> routes = {
+        {"GET", "/healthz", [](const ServerRequest&) { return ServerResponse{.body = "ok"}; }},
+        {"POST", "/hook/",
+         [this](const ServerRequest&) {
+           ++handled_;
+           return ServerResponse{.status = 200, .body = "accepted"};
+         },
+         true, rate, burst},
+        {"GET", "/other", [](const ServerRequest&) { return ServerResponse{.body = "other"}; },
+         false, rate, burst},
+    };
+    Result<std::unique_ptr<HttpServer>> server =
+        HttpServer::Start({.address = "127.0.0.1:0"}, std::move(routes));
+    ASSERT_TRUE(server) << server.error().message();
+    server_ = std::move(*server);
+    Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+    ASSERT_TRUE(client);
+    client_ = std::move(*client);
+  }
+
+  http::Response Send(std::string method, std::string path, std::string body = "") {
+    Result<http::Response> r =
+        client_->Send({.method = std::move(method),
+                       .url = "http://127.0.0.1:" + std::to_string(server_->port()) + path,
+                       .headers = {},
+                       .body = std::move(body),
+                       .deadline = std::nullopt});
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : http::Response{};
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  http::HttpClientPtr client_;
+  std::atomic<int> handled_{0};
+};
+
+TEST_F(RateLimitTest, BurstBeyondLimitIs429WithRetryAfter) {
+  // 0.5 requests a second refills one token every 2 s: far slower than this loop.
+  Start(0.5, 3);
+  int accepted = 0;
+  int limited = 0;
+  for (int i = 0; i < 8; ++i) {
+    http::Response r = Send("POST", "/hook/abc", "{\"n\":" + std::to_string(i) + "}");
+    if (r.status == 200) {
+      ++accepted;
+      continue;
+    }
+    ASSERT_EQ(r.status, 429) << r.body;
+    ++limited;
+    std::optional<std::string> retry = r.Header("Retry-After");
+    ASSERT_TRUE(retry.has_value());
+    EXPECT_GE(std::stoi(*retry), 1);
+    EXPECT_LE(std::stoi(*retry), 2);
+  }
+  EXPECT_GE(accepted, 3);
+  EXPECT_LE(accepted, 4);  // one refill at most if the machine stalls for 2 s
+  EXPECT_EQ(accepted + limited, 8);
+  EXPECT_EQ(handled_.load(), accepted);  // limited requests never reach the handler
+}
+
+TEST_F(RateLimitTest, LimitIsPerRouteAndUnlimitedRoutesAreUnaffected) {
+  Start(0.5, 1);
+  EXPECT_EQ(Send("POST", "/hook/a", "x").status, 200);
+  EXPECT_EQ(Send("POST", "/hook/b", "x").status, 429);  // the bucket is the route's, not the path's
+  EXPECT_EQ(Send("GET", "/other").status, 200);
+  EXPECT_EQ(Send("GET", "/other").status, 429);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Send("GET", "/healthz").status, 200);
+  }
+  EXPECT_EQ(Send("GET", "/nope").status, 404);  // unrouted requests are not limited
+  EXPECT_EQ(Send("GET", "/hook/a").status, 405);
+}
+
+TEST_F(RateLimitTest, BucketRefills) {
+  Start(20, 1);
+  bool saw_limit = false;
+  for (int i = 0; i < 20 && !saw_limit; ++i) {
+    saw_limit = Send("POST", "/hook/x", "x").status == 429;
+  }
+  ASSERT_TRUE(saw_limit);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // four tokens' worth
+  EXPECT_EQ(Send("POST", "/hook/x", "x").status, 200);
+}
+
+TEST_F(RateLimitTest, LimitedRequestIsAnsweredBeforeItsBodyArrives) {
+  Start(0.5, 1);
+  ASSERT_EQ(Send("POST", "/hook/first", "x").status, 200);
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.connected());
+  // Announces 100000 bytes and sends 10: a handler would only run after the read timeout.
+  c.Send("POST /hook/second HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789");
+  auto start = std::chrono::steady_clock::now();
+  std::string reply = c.ReadAll();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 429")) << reply;
+  EXPECT_NE(reply.find("Retry-After: "), std::string::npos) << reply;
+  EXPECT_EQ(handled_.load(), 1);
 }
 
 TEST(ListenAddressTest, Parses) {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks and unit-tests the alert rules in manifests/monitoring with promtool (Debian package
 # `prometheus`, installed by scripts/install-deps.sh). Fails when promtool is missing, when a rule
-# file is invalid, when a unit test fails, when an alert has no unit test, or when the
-# PrometheusRule's spec.groups differ from rules/imgauto.rules.yml.
+# file is invalid, when a unit test fails, when an alert has no unit test, when the
+# PrometheusRule's spec.groups differ from rules/imgauto.rules.yml, or when an expression of the
+# Grafana dashboards (dashboards/*.json, as scripts/promql-exprs.sh extracts them with Grafana's
+# variables substituted) is not valid PromQL.
 #
 #   bash tests/monitoring/promtool_test.sh manifests/monitoring
 #   ctest --test-dir build/dev -L monitoring
@@ -60,4 +62,40 @@ done
 echo "== promtool test rules"
 # rule_files in the test file are resolved relative to the test file's directory.
 promtool test rules "$tests"
+
+echo "== dashboard expressions are valid PromQL"
+# Each expression becomes a recording rule, so `promtool check rules` parses it.
+extract="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/promql-exprs.sh"
+bash "$extract" --origin --only dashboards "$dir" > "$tmp/exprs.tsv"
+dashboards=$(find "$dir/dashboards" -name '*.json' | wc -l)
+if [ "$dashboards" -eq 0 ]; then
+  echo "FAIL: no dashboards in $dir/dashboards" >&2
+  exit 1
+fi
+for board in "$dir"/dashboards/*.json; do
+  if ! grep -q "^dashboards/$(basename "$board")#panel=" "$tmp/exprs.tsv"; then
+    echo "FAIL: no panel expression extracted from $board" >&2
+    exit 1
+  fi
+done
+if grep -E $'\t.*(\$[A-Za-z_{]|\[\[)' "$tmp/exprs.tsv"; then
+  echo "FAIL: Grafana variables left after substitution (above)" >&2
+  exit 1
+fi
+{
+  echo "groups:"
+  echo "  - name: dashboard-expressions"
+  echo "    rules:"
+  n=0
+  while IFS=$'\t' read -r origin expr; do
+    n=$((n + 1))
+    printf '      # %s\n      - record: imgauto:dashboard_expr_%d\n        expr: |\n          %s\n' \
+      "$origin" "$n" "$expr"
+  done < "$tmp/exprs.tsv"
+} > "$tmp/dashboards.rules.yml"
+if ! promtool check rules "$tmp/dashboards.rules.yml"; then
+  echo "FAIL: invalid dashboard expression; see the origin comments in:" >&2
+  cat -n "$tmp/dashboards.rules.yml" >&2
+  exit 1
+fi
 echo "PASS"

@@ -334,6 +334,13 @@ Result<void> TestRegistry::Launch() {
       config += "auth:\n  htpasswd:\n    realm: imgauto-test\n    path: " +
                 dir_->Path("htpasswd").string() + "\n";
     }
+    if (!options_.notify_url.empty()) {
+      // Manifest pushes only (pulls would be noise); short timeouts so a test sees failures.
+      config += "notifications:\n  endpoints:\n    - name: imgauto\n      url: " +
+                options_.notify_url +
+                "\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n"
+                "      ignore:\n        actions:\n          - pull\n";
+    }
     std::filesystem::path config_path = dir_->Write("config.yml", config);
 
     ProcessOptions process_options;

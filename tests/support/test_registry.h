@@ -42,6 +42,8 @@ struct TestRegistryOptions {
   bool basic_auth = false;
   std::string user = "imgauto";
   std::string password = "Reg1stry-Pa55word";
+  // When set, the registry POSTs its notification envelopes (`notifications:` endpoint) here.
+  std::string notify_url{};
 };
 
 // Manifest flavour written by PushImage.

@@ -143,6 +143,11 @@ TEST_F(AutomationReconcilerTest, PushesAndRecordsStatus) {
   std::string head = *RevParse(bare_, "main");
   EXPECT_EQ(a.status.last_push_commit, head);
   EXPECT_EQ(r.pushed_commit, head);
+  // What the lead-time metrics need: which policies the commit carried, and when.
+  EXPECT_EQ(r.changed_policies, std::vector<std::string>{"flux-system/policy"});
+  EXPECT_EQ(r.committed_at, clock_.Now());
+  EXPECT_EQ(r.pushed_at, clock_.Now());
+  EXPECT_FALSE(r.push_failed);
   EXPECT_FALSE(a.status.last_push_time.empty());
   EXPECT_EQ(a.status.observed_source_revision, "main@sha1:" + head);
   ASSERT_EQ(a.status.observed_policies.size(), 1u);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <condition_variable>
@@ -17,6 +18,7 @@
 #include "core/log.h"
 #include "tests/servers/fake_kube_api_server.h"
 #include "tests/servers/test_http_server.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace imgauto::kube {
@@ -330,6 +332,69 @@ TEST(ApiClientTest, StaticTokenAndTls) {
   Result<json> refused = other->List(kPolicies, "apps");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind(), ErrorKind::kUnauthorized);
+}
+
+// Collects ApiClientOptions::on_response calls as "METHOD host code".
+class ResponseLog {
+ public:
+  std::function<void(std::string_view, std::string_view, int)> Hook() {
+    return [this](std::string_view method, std::string_view host, int code) {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.push_back(std::string(method) + " " + std::string(host) + " " +
+                         std::to_string(code));
+    };
+  }
+  std::vector<std::string> Entries() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return entries_;
+  }
+  int Count(const std::string& entry) {
+    std::vector<std::string> all = Entries();
+    return static_cast<int>(std::count(all.begin(), all.end(), entry));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> entries_;
+};
+
+TEST(ApiClientTest, OnResponseSeesEveryRequestRetryAndWatch) {
+  FakeKubeApiServer server;
+  ResponseLog responses;
+  ApiClientPtr client = ClientFor(server, {}, {.on_response = responses.Hook()});
+  const std::string host = "127.0.0.1:" + std::to_string(server.port());
+  server.FailNext(1, 503);
+  ASSERT_TRUE(client->List(kPolicies, "apps"));
+  ASSERT_TRUE(client->Create(kPolicies, "apps", Policy("a")));
+  ASSERT_FALSE(client->Get(kPolicies, "apps", "missing"));
+  EXPECT_EQ(responses.Entries(),
+            (std::vector<std::string>{"GET " + host + " 503", "GET " + host + " 200",
+                                      "POST " + host + " 201", "GET " + host + " 404"}));
+
+  Watcher watcher(*client, kPolicies, "apps");
+  ASSERT_TRUE(watcher.log.WaitFor("ADDED a"));
+  ASSERT_TRUE(server.WaitForActiveWatches(1, milliseconds(5000)));
+  ASSERT_TRUE(client->Create(kPolicies, "apps", Policy("b")));
+  ASSERT_TRUE(watcher.log.WaitFor("ADDED b"));
+  EXPECT_TRUE(watcher.Stop());
+  // The initial list and the watch connection (reported at its first event).
+  EXPECT_EQ(responses.Count("GET " + host + " 200"), 3);
+  EXPECT_EQ(responses.Count("POST " + host + " 201"), 2);
+}
+
+TEST(ApiClientTest, OnResponseReportsTransportFailuresAsZero) {
+  Result<int> port = imgauto::testing::FreeLoopbackPort();
+  ASSERT_TRUE(port) << port.error().message();
+  ResponseLog responses;
+  ClusterConfig config;
+  config.server = "http://127.0.0.1:" + std::to_string(*port) + "/";
+  Result<ApiClientPtr> client = ApiClient::Create(
+      config, {.max_retries = 1, .retry_backoff = milliseconds(1),
+               .proxy_from_environment = false, .on_response = responses.Hook()});
+  ASSERT_TRUE(client) << client.error().message();
+  ASSERT_FALSE((*client)->List(kPolicies, "apps"));
+  const std::string failed = "GET 127.0.0.1:" + std::to_string(*port) + " 0";
+  EXPECT_EQ(responses.Entries(), (std::vector<std::string>{failed, failed}));  // one retry
 }
 
 TEST(ApiClientTest, ListAndWatchSeesAddedModifiedDeleted) {

@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/fakes/fake_clock.h"
@@ -132,6 +137,128 @@ TEST_F(WorkQueueTest, HugeDelaySaturatesInsteadOfWrapping) {
   clock_.Advance(std::chrono::hours(24 * 365));
   EXPECT_EQ(queue_.TryGet(), std::nullopt);  // not due: no wrap into the past
   EXPECT_EQ(queue_.Waiting(), 1u);
+}
+
+// Records what a WorkQueue reports, one line per call.
+class RecordingQueueMetrics final : public WorkQueueMetrics {
+ public:
+  void Added(const std::string& name) override { Log("added " + name); }
+  void Depth(const std::string& name, std::size_t depth) override {
+    Log("depth " + name + " " + std::to_string(depth));
+  }
+  void Started(const std::string& name, const std::string& key,
+               std::chrono::nanoseconds queued_for) override {
+    Log("started " + name + " " + key + " " + Ms(queued_for));
+  }
+  void Finished(const std::string& name, const std::string& key,
+                std::chrono::nanoseconds worked_for) override {
+    Log("finished " + name + " " + key + " " + Ms(worked_for));
+  }
+  void Retried(const std::string& name) override { Log("retried " + name); }
+
+  // Returns the calls since the last Take().
+  std::vector<std::string> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(log_, {});
+  }
+
+ private:
+  static std::string Ms(std::chrono::nanoseconds d) {
+    return std::to_string(std::chrono::duration_cast<milliseconds>(d).count()) + "ms";
+  }
+  void Log(std::string line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(std::move(line));
+  }
+  std::mutex mu_;
+  std::vector<std::string> log_;
+};
+
+// The cluster runner's single queue: "R|ns/name", "P|…", "A|…" keys for three controllers.
+std::string ControllerOf(const std::string& key) {
+  static const std::map<char, std::string> kNames = {
+      {'R', "imagerepository"}, {'P', "imagepolicy"}, {'A', "imageupdateautomation"}};
+  auto it = kNames.find(key.empty() ? ' ' : key[0]);
+  return it == kNames.end() ? "other" : it->second;
+}
+
+class WorkQueueMetricsTest : public ::testing::Test {
+ protected:
+  testing::FakeClock clock_;
+  RecordingQueueMetrics metrics_;
+  WorkQueue queue_{{.clock = &clock_, .metrics = &metrics_, .name_of = ControllerOf}};
+};
+
+TEST_F(WorkQueueMetricsTest, ReportsAddsDepthAndDurationsPerName) {
+  queue_.Add("R|apps/web");
+  queue_.Add("P|apps/web");
+  queue_.Add("R|apps/web");  // already queued: not an add
+  EXPECT_EQ(metrics_.Take(),
+            (std::vector<std::string>{"added imagerepository", "depth imagerepository 1",
+                                      "added imagepolicy", "depth imagepolicy 1"}));
+  clock_.Advance(milliseconds(300));
+  ASSERT_EQ(queue_.TryGet(), "R|apps/web");
+  clock_.Advance(milliseconds(2000));
+  queue_.Done("R|apps/web");
+  EXPECT_EQ(metrics_.Take(),
+            (std::vector<std::string>{"depth imagerepository 0",
+                                      "started imagerepository R|apps/web 300ms",
+                                      "finished imagerepository R|apps/web 2000ms"}));
+}
+
+TEST_F(WorkQueueMetricsTest, AddWhileProcessingCountsOnceAndKeepsItsAddTime) {
+  queue_.Add("A|flux/fleet");
+  ASSERT_EQ(queue_.TryGet(), "A|flux/fleet");
+  (void)metrics_.Take();
+  queue_.Add("A|flux/fleet");  // an event while reconciling: waits for Done
+  queue_.Add("A|flux/fleet");
+  EXPECT_EQ(metrics_.Take(), (std::vector<std::string>{"added imageupdateautomation",
+                                                       "depth imageupdateautomation 1"}));
+  clock_.Advance(milliseconds(500));
+  queue_.Done("A|flux/fleet");  // queued again, no new add
+  EXPECT_EQ(metrics_.Take(),
+            (std::vector<std::string>{"finished imageupdateautomation A|flux/fleet 500ms"}));
+  clock_.Advance(milliseconds(100));
+  ASSERT_EQ(queue_.TryGet(), "A|flux/fleet");
+  EXPECT_EQ(metrics_.Take(),
+            (std::vector<std::string>{"depth imageupdateautomation 0",
+                                      "started imageupdateautomation A|flux/fleet 600ms"}));
+}
+
+TEST_F(WorkQueueMetricsTest, DelayedAddsAreRetriesAndCountAsAddedWhenDue) {
+  queue_.AddAfter("P|apps/web", seconds(10));
+  queue_.AddRateLimited("R|apps/web");
+  EXPECT_EQ(metrics_.Take(),
+            (std::vector<std::string>{"retried imagepolicy", "retried imagerepository"}));
+  clock_.Advance(seconds(10));
+  ASSERT_TRUE(queue_.TryGet().has_value());
+  std::vector<std::string> calls = metrics_.Take();
+  EXPECT_NE(std::find(calls.begin(), calls.end(), "added imagepolicy"), calls.end());
+  EXPECT_NE(std::find(calls.begin(), calls.end(), "added imagerepository"), calls.end());
+  queue_.ShutDown();
+  queue_.AddAfter("P|apps/other", seconds(1));
+  EXPECT_EQ(metrics_.Take(), std::vector<std::string>{});
+}
+
+TEST_F(WorkQueueMetricsTest, DirtyKeyDroppedAtShutDownLeavesTheDepth) {
+  queue_.Add("R|apps/web");
+  ASSERT_EQ(queue_.TryGet(), "R|apps/web");
+  queue_.Add("R|apps/web");
+  queue_.ShutDown();
+  (void)metrics_.Take();
+  queue_.Done("R|apps/web");
+  EXPECT_EQ(metrics_.Take(),
+            (std::vector<std::string>{"finished imagerepository R|apps/web 0ms",
+                                      "depth imagerepository 0"}));
+}
+
+TEST(WorkQueueMetricsNameTest, OneNameForEveryKeyWithoutNameOf) {
+  testing::FakeClock clock;
+  RecordingQueueMetrics metrics;
+  WorkQueue queue({.clock = &clock, .metrics = &metrics, .name = "imagepolicy"});
+  queue.Add("apps/web");
+  EXPECT_EQ(metrics.Take(),
+            (std::vector<std::string>{"added imagepolicy", "depth imagepolicy 1"}));
 }
 
 TEST(WorkQueueConcurrencyTest, EveryKeyProcessedAndNeverConcurrently) {

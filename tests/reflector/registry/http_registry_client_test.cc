@@ -6,14 +6,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/http/beast_client.h"
 #include "core/sha256.h"
 #include "core/strings.h"
+#include "reflector/registry/registry_responses.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http_client.h"
 #include "tests/servers/test_http_server.h"
@@ -1082,6 +1085,648 @@ TEST(LoopbackRegistryTest, PersistentServerErrorFailsAfterMaxAttempts) {
   EXPECT_NE(tags.error().message().find("500 Internal Server Error"), std::string::npos)
       << tags.error().message();
   EXPECT_EQ(server.RequestCount(kLoopbackTags), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ImageCreated and the response observer.
+
+using std::chrono::system_clock;
+
+constexpr char kOciManifest[] = "application/vnd.oci.image.manifest.v1+json";
+constexpr char kDockerManifest[] = "application/vnd.docker.distribution.manifest.v2+json";
+constexpr char kOciIndex[] = "application/vnd.oci.image.index.v1+json";
+constexpr char kDockerList[] = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+// 2024-05-01T10:00:00.123456789Z
+system_clock::time_point May1() {
+  using namespace std::chrono;
+  return time_point_cast<system_clock::duration>(sys_days(year(2024) / 5 / 1) + hours(10) +
+                                                 nanoseconds(123456789));
+}
+
+std::string DigestOf(const std::string& body) { return "sha256:" + Sha256Hex(body); }
+
+// An image config; `created` is the raw JSON member ("" for none).
+std::string ConfigJson(const std::string& created, const std::string& padding = "") {
+  return R"({"architecture":"amd64","os":"linux",)" + created + (created.empty() ? "" : ",") +
+         R"("rootfs":{"type":"layers","diff_ids":[]})" +
+         (padding.empty() ? "" : R"(,"padding":")" + padding + "\"") + "}";
+}
+
+std::string ManifestJson(const std::string& media_type, const std::string& config,
+                         const std::string& annotations = "") {
+  return R"({"schemaVersion":2,"mediaType":")" + media_type +
+         R"(","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+         DigestOf(config) + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[])" +
+         (annotations.empty() ? "" : R"(,"annotations":)" + annotations) + "}";
+}
+
+// An index of (os/architecture, manifest) entries.
+std::string IndexJson(const std::string& media_type,
+                      const std::vector<std::pair<std::string, std::string>>& entries,
+                      const std::string& annotations = "") {
+  std::string body = R"({"schemaVersion":2,"mediaType":")" + media_type + R"(","manifests":[)";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& [platform, manifest] = entries[i];
+    const std::size_t slash = platform.find('/');
+    body += (i > 0 ? "," : "") + std::string(R"({"mediaType":")") + kOciManifest +
+            R"(","digest":")" + DigestOf(manifest) + R"(","size":)" +
+            std::to_string(manifest.size()) + R"(,"platform":{"os":")" + platform.substr(0, slash) +
+            R"(","architecture":")" + platform.substr(slash + 1) + R"("}})";
+  }
+  return body + "]" + (annotations.empty() ? "" : R"(,"annotations":)" + annotations) + "}";
+}
+
+struct Document {
+  std::string content_type;
+  std::string body;
+};
+
+// A loopback registry serving `documents` by path (below /v2/team/app/); 404 otherwise.
+class DocumentRegistry {
+ public:
+  DocumentRegistry() {
+    server_.SetHandler(
+        [documents = documents_](const RecordedRequest& request, TestResponse& response) {
+          std::lock_guard<std::mutex> lock(documents->mu);
+          auto it = documents->by_path.find(request.path);
+          if (it == documents->by_path.end()) {
+            response.status = 404;
+            response.SetHeader("Content-Type", "application/json");
+            response.body = request.path.find("/blobs/") != std::string::npos
+                                ? R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]})"
+                                : R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]})";
+            return;
+          }
+          response.SetHeader("Content-Type", it->second.content_type);
+          response.body = it->second.body;
+        });
+  }
+  // Serves `body` at /v2/team/app/manifests/<tag> (and at its digest).
+  void Manifest(const std::string& tag, const std::string& media_type, const std::string& body) {
+    std::lock_guard<std::mutex> lock(documents_->mu);
+    documents_->by_path["/v2/team/app/manifests/" + tag] = {media_type, body};
+    documents_->by_path["/v2/team/app/manifests/" + DigestOf(body)] = {media_type, body};
+  }
+  // Serves `body` at /v2/team/app/blobs/<digest of body>.
+  void Blob(const std::string& body) { BlobAt(DigestOf(body), body); }
+  void BlobAt(const std::string& digest, const std::string& body) {
+    std::lock_guard<std::mutex> lock(documents_->mu);
+    documents_->by_path["/v2/team/app/blobs/" + digest] = {"application/octet-stream", body};
+  }
+  TestHttpServer& server() { return server_; }
+  ImageReference Ref() const { return LoopbackRef(server_); }
+  std::vector<std::string> Paths() const {
+    std::vector<std::string> paths;
+    for (const RecordedRequest& request : server_.Requests()) {
+      paths.push_back(request.method + " " + request.path);
+    }
+    return paths;
+  }
+
+ private:
+  struct Documents {
+    std::mutex mu;
+    std::map<std::string, Document> by_path;
+  };
+  std::shared_ptr<Documents> documents_ = std::make_shared<Documents>();
+  TestHttpServer server_;
+};
+
+TEST(ImageCreatedTest, ReadsCreatedFromTheConfigOfASingleManifest) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"2024-05-01T10:00:00.123456789Z")");
+  const std::string manifest = ManifestJson(kDockerManifest, config);
+  registry.Manifest("v1", kDockerManifest, manifest);
+  registry.Blob(config);
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+  EXPECT_EQ(registry.Paths(),
+            (std::vector<std::string>{"GET /v2/team/app/manifests/v1",
+                                      "GET /v2/team/app/blobs/" + DigestOf(config)}));
+  const std::string accept = registry.server().Requests()[0].Header("Accept").value_or("");
+  for (const char* type : {kOciManifest, kDockerManifest, kOciIndex, kDockerList}) {
+    EXPECT_NE(accept.find(type), std::string::npos) << accept;
+  }
+}
+
+TEST(ImageCreatedTest, AcceptsADigestReferenceAndAnOffset) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"2024-05-01T12:00:00.123456789+02:00")");
+  const std::string manifest = ManifestJson(kOciManifest, config);
+  registry.Manifest("v1", kOciManifest, manifest);
+  registry.Blob(config);
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created =
+      client.ImageCreated(registry.Ref(), DigestOf(manifest));
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+}
+
+TEST(ImageCreatedTest, IndexPicksTheLinuxAmd64Image) {
+  for (const char* index_type : {kOciIndex, kDockerList}) {
+    DocumentRegistry registry;
+    const std::string arm_config = ConfigJson(R"("created":"2020-01-01T00:00:00Z")");
+    const std::string amd_config = ConfigJson(R"("created":"2024-05-01T10:00:00.123456789Z")");
+    const std::string arm = ManifestJson(kOciManifest, arm_config);
+    const std::string amd = ManifestJson(kOciManifest, amd_config);
+    registry.Manifest("arm", kOciManifest, arm);
+    registry.Manifest("amd", kOciManifest, amd);
+    registry.Blob(arm_config);
+    registry.Blob(amd_config);
+    registry.Manifest("multi", index_type,
+                      IndexJson(index_type, {{"linux/arm64", arm}, {"linux/amd64", amd}}));
+    http::HttpClientPtr http = LoopbackClient();
+    HttpRegistryClient client(*http, RecordingSleep().Options());
+
+    Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "multi");
+
+    ASSERT_TRUE(created) << index_type << ": " << created.error().message();
+    EXPECT_EQ(*created, May1()) << index_type;
+    EXPECT_EQ(registry.Paths(),
+              (std::vector<std::string>{"GET /v2/team/app/manifests/multi",
+                                        "GET /v2/team/app/manifests/" + DigestOf(amd),
+                                        "GET /v2/team/app/blobs/" + DigestOf(amd_config)}))
+        << index_type;
+  }
+}
+
+TEST(ImageCreatedTest, IndexWithoutLinuxAmd64UsesTheFirstEntry) {
+  DocumentRegistry registry;
+  const std::string first_config = ConfigJson(R"("created":"2024-05-01T10:00:00.123456789Z")");
+  const std::string second_config = ConfigJson(R"("created":"2020-01-01T00:00:00Z")");
+  const std::string first = ManifestJson(kOciManifest, first_config);
+  const std::string second = ManifestJson(kOciManifest, second_config);
+  registry.Manifest("a", kOciManifest, first);
+  registry.Manifest("b", kOciManifest, second);
+  registry.Blob(first_config);
+  registry.Blob(second_config);
+  registry.Manifest("multi", kOciIndex,
+                    IndexJson(kOciIndex, {{"linux/arm64", first}, {"windows/amd64", second}}));
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "multi");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+}
+
+TEST(ImageCreatedTest, FallsBackToTheManifestAnnotation) {
+  // No created, a null one, and Go's zero time all mean "unset".
+  for (std::string created_member : {std::string(), std::string(R"("created":null)"),
+                                     std::string(R"("created":"0001-01-01T00:00:00Z")")}) {
+    DocumentRegistry registry;
+    const std::string config = ConfigJson(created_member);
+    registry.Manifest(
+        "v1", kOciManifest,
+        ManifestJson(kOciManifest, config,
+                     R"({"org.opencontainers.image.created":"2024-05-01T10:00:00.123456789Z"})"));
+    registry.Blob(config);
+    http::HttpClientPtr http = LoopbackClient();
+    HttpRegistryClient client(*http, RecordingSleep().Options());
+
+    Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+    ASSERT_TRUE(created) << created_member << ": " << created.error().message();
+    EXPECT_EQ(*created, May1()) << created_member;
+  }
+}
+
+TEST(ImageCreatedTest, ConfigCreatedWinsOverTheAnnotation) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"2024-05-01T10:00:00.123456789Z")");
+  registry.Manifest("v1", kOciManifest,
+                    ManifestJson(kOciManifest, config,
+                                 R"({"org.opencontainers.image.created":"2001-01-01T00:00:00Z"})"));
+  registry.Blob(config);
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+}
+
+TEST(ImageCreatedTest, FallsBackToTheIndexAnnotation) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson("");
+  const std::string image = ManifestJson(kOciManifest, config);
+  registry.Manifest("amd", kOciManifest, image);
+  registry.Blob(config);
+  registry.Manifest(
+      "multi", kOciIndex,
+      IndexJson(kOciIndex, {{"linux/amd64", image}},
+                R"({"org.opencontainers.image.created":"2024-05-01T10:00:00.123456789Z"})"));
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "multi");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+}
+
+TEST(ImageCreatedTest, MissingCreatedIsNotFound) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson("");
+  registry.Manifest("v1", kOciManifest,
+                    ManifestJson(kOciManifest, config, R"({"org.example":"x"})"));
+  registry.Blob(config);
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(created.error().message(), "image config has no created time");
+}
+
+TEST(ImageCreatedTest, UnparsableCreatedIsTransient) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"yesterday")");
+  registry.Manifest("v1", kOciManifest, ManifestJson(kOciManifest, config));
+  registry.Blob(config);
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kTransient);
+  EXPECT_EQ(created.error().message(), "invalid created time 'yesterday' in image config of " +
+                                           registry.server().host() + "/team/app:v1");
+}
+
+TEST(ImageCreatedTest, OversizedConfigIsTransient) {
+  DocumentRegistry registry;
+  // Just over the default 4 MiB cap.
+  const std::string config =
+      ConfigJson(R"("created":"2024-05-01T10:00:00Z")", std::string(std::size_t{4} << 20, 'x'));
+  registry.Manifest("v1", kOciManifest, ManifestJson(kOciManifest, config));
+  registry.Blob(config);
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kTransient);
+  EXPECT_EQ(created.error().message(),
+            "GET " + registry.server().Url("/v2/team/app/blobs/" + DigestOf(config)) +
+                ": image config exceeds 4194304 bytes");
+
+  // The cap is an option and covers manifests too.
+  RegistryOptions small = RecordingSleep().Options();
+  small.max_metadata_bytes = 64;
+  HttpRegistryClient strict(*http, small);
+  Result<system_clock::time_point> capped = strict.ImageCreated(registry.Ref(), "v1");
+  ASSERT_FALSE(capped);
+  EXPECT_NE(capped.error().message().find("manifest exceeds 64 bytes"), std::string::npos)
+      << capped.error().message();
+}
+
+TEST(ImageCreatedTest, MissingConfigBlobIsNotFound) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"2024-05-01T10:00:00Z")");
+  registry.Manifest("v1", kOciManifest, ManifestJson(kOciManifest, config));
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(created.error().message(),
+            "GET " + registry.server().Url("/v2/team/app/blobs/" + DigestOf(config)) +
+                ": 404 Not Found: BLOB_UNKNOWN: blob unknown");
+}
+
+TEST(ImageCreatedTest, MissingManifestIsNotFound) {
+  DocumentRegistry registry;
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "nope");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kNotFound);
+  EXPECT_NE(created.error().message().find("manifests/nope: 404 Not Found"), std::string::npos)
+      << created.error().message();
+}
+
+TEST(ImageCreatedTest, ConfigDigestMismatchIsTransient) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"2024-05-01T10:00:00Z")");
+  registry.Manifest("v1", kOciManifest, ManifestJson(kOciManifest, config));
+  registry.BlobAt(DigestOf(config), ConfigJson(R"("created":"2030-01-01T00:00:00Z")"));
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kTransient);
+  EXPECT_NE(created.error().message().find("image config digest mismatch"), std::string::npos)
+      << created.error().message();
+}
+
+TEST(ImageCreatedTest, FollowsBlobRedirectToStorageWithoutCredentials) {
+  const std::string config = ConfigJson(R"("created":"2024-05-01T10:00:00.123456789Z")");
+  TestHttpServer storage({.handler = [config](const RecordedRequest&, TestResponse& response) {
+    response.body = config;
+  }});
+  const std::string manifest = ManifestJson(kOciManifest, config);
+  const std::string basic = "Basic " + Base64Encode("user:pass");
+  // Another host name for the same loopback server: the HttpClient drops Authorization.
+  const std::string location =
+      "http://localhost:" + std::to_string(storage.port()) + "/bucket/config?signature=abc";
+  TestHttpServer registry({.handler = [&](const RecordedRequest& request, TestResponse& response) {
+    if (request.Header("Authorization") != basic) {
+      response.status = 401;
+      response.SetHeader("WWW-Authenticate", "Basic realm=\"registry\"");
+      return;
+    }
+    if (request.path == "/v2/team/app/manifests/v1") {
+      response.SetHeader("Content-Type", kOciManifest);
+      response.body = manifest;
+    } else if (request.path == "/v2/team/app/blobs/" + DigestOf(config)) {
+      response.status = 307;
+      response.SetHeader("Location", location);
+    } else {
+      response.status = 404;
+    }
+  }});
+  http::HttpClientPtr http = LoopbackClient();
+  RegistryOptions options = RecordingSleep().Options();
+  options.auth = AuthConfig{"user", "pass", "", ""};
+  HttpRegistryClient client(*http, options);
+
+  Result<system_clock::time_point> created = client.ImageCreated(LoopbackRef(registry), "v1");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+  std::vector<RecordedRequest> fetched = storage.Requests();
+  ASSERT_EQ(fetched.size(), 1u);
+  EXPECT_EQ(fetched[0].query, "signature=abc");
+  EXPECT_FALSE(fetched[0].Header("Authorization"));
+}
+
+TEST(ImageCreatedTest, RejectsAnInvalidTagWithoutARequest) {
+  DocumentRegistry registry;
+  http::HttpClientPtr http = LoopbackClient();
+  HttpRegistryClient client(*http, RecordingSleep().Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "bad tag");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kInvalidSpec);
+  EXPECT_TRUE(registry.server().Requests().empty());
+}
+
+TEST_F(HttpRegistryClientTest, ImageCreatedReadsSchema1History) {
+  const std::string manifest =
+      R"({"schemaVersion":1,"name":"org/app","tag":"v1","history":[{"v1Compatibility":)"
+      R"("{\"created\":\"2024-05-01T10:00:00.123456789Z\"}"}]})";
+  http_.Enqueue(
+      "GET", kManifest,
+      Reply(200, manifest,
+            {{"Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws"}}));
+  HttpRegistryClient client(http_, Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(Ref(), "v1");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+  EXPECT_EQ(http_.requests().size(), 1u);
+}
+
+TEST_F(HttpRegistryClientTest, ImageCreatedStopsAtDeeplyNestedIndexes) {
+  // Every index points at another index.
+  std::string inner = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",)"
+                      R"("manifests":[]})";
+  std::vector<std::string> chain{inner};
+  for (int i = 0; i < 3; ++i) {
+    chain.push_back(std::string(R"({"schemaVersion":2,"mediaType":")") + kOciIndex +
+                    R"(","manifests":[{"mediaType":")" + kOciIndex + R"(","digest":")" +
+                    DigestOf(chain.back()) + R"(","size":1}]})");
+  }
+  http_.Enqueue("GET", kManifest, Reply(200, chain[3]));
+  for (int i = 2; i >= 0; --i) {
+    http_.Enqueue("GET", "https://r.io/v2/org/app/manifests/" + DigestOf(chain[i]),
+                  Reply(200, chain[i]));
+  }
+  HttpRegistryClient client(http_, Options());
+
+  Result<system_clock::time_point> created = client.ImageCreated(Ref(), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kTransient);
+  EXPECT_EQ(created.error().message(), "image index of r.io/org/app:v1 nests more than 2 levels");
+  EXPECT_EQ(http_.requests().size(), 3u);
+}
+
+TEST(ManifestSummaryTest, KindFromMediaTypeContentTypeOrShape) {
+  const std::string config_digest = DigestOf("{}");
+  const std::string config = R"("config":{"digest":")" + config_digest + R"("})";
+  Result<internal::ManifestSummary> by_body = internal::ParseManifestSummary(
+      std::string(R"({"mediaType":")") + kDockerManifest + "\"," + config + "}", "text/plain",
+      "r.io");
+  ASSERT_TRUE(by_body) << by_body.error().message();
+  EXPECT_EQ(by_body->kind, internal::ManifestSummary::Kind::kImage);
+  EXPECT_EQ(by_body->config_digest, config_digest);
+
+  Result<internal::ManifestSummary> by_header = internal::ParseManifestSummary(
+      R"({"manifests":[]})", std::string(kDockerList) + "; charset=utf-8", "r.io");
+  ASSERT_TRUE(by_header) << by_header.error().message();
+  EXPECT_EQ(by_header->kind, internal::ManifestSummary::Kind::kIndex);
+  EXPECT_EQ(by_header->child_digest, "");
+
+  Result<internal::ManifestSummary> by_shape =
+      internal::ParseManifestSummary("{" + config + "}", "application/json", "r.io");
+  ASSERT_TRUE(by_shape) << by_shape.error().message();
+  EXPECT_EQ(by_shape->kind, internal::ManifestSummary::Kind::kImage);
+}
+
+TEST(ManifestSummaryTest, RejectsUnusableDocuments) {
+  struct Case {
+    std::string body;
+    std::string what;
+  };
+  const std::vector<Case> cases = {
+      {"{", "malformed JSON"},
+      {"[]", "expected a JSON object"},
+      {R"({"mediaType":"application/vnd.oci.artifact.manifest.v1+json","blobs":[]})",
+       "unsupported media type 'application/vnd.oci.artifact.manifest.v1+json'"},
+      {std::string(R"({"mediaType":")") + kOciManifest + R"("})", "no config descriptor"},
+      {std::string(R"({"mediaType":")") + kOciManifest + R"(","config":{"digest":"../x"}})",
+       "invalid config digest '../x'"},
+      {std::string(R"({"mediaType":")") + kOciIndex + R"(","manifests":[{"digest":"a:/b"}]})",
+       "invalid manifest digest 'a:/b'"},
+      {std::string(R"({"mediaType":")") + kOciIndex + R"(","manifests":{}})",
+       "'manifests' is not a list"},
+  };
+  for (const Case& c : cases) {
+    Result<internal::ManifestSummary> summary = internal::ParseManifestSummary(c.body, "", "r.io");
+    ASSERT_FALSE(summary) << c.body;
+    EXPECT_EQ(summary.error().kind(), ErrorKind::kTransient);
+    EXPECT_EQ(summary.error().message(), "invalid manifest from r.io: " + c.what);
+  }
+}
+
+TEST(ManifestSummaryTest, ConfigCreated) {
+  EXPECT_EQ(*internal::ParseConfigCreated(R"({"created":"2024-05-01T10:00:00Z"})", "r.io"),
+            "2024-05-01T10:00:00Z");
+  EXPECT_EQ(*internal::ParseConfigCreated(R"({"created":null})", "r.io"), "");
+  EXPECT_EQ(*internal::ParseConfigCreated(R"({})", "r.io"), "");
+  Result<std::string> bad = internal::ParseConfigCreated(R"({"created":5})", "r.io");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "invalid image config from r.io: 'created' is not a string");
+  EXPECT_FALSE(internal::ParseConfigCreated("nope", "r.io"));
+}
+
+TEST(RegistryClientTest, ImageCreatedDefaultsToNotSupported) {
+  class Minimal final : public RegistryClient {
+   public:
+    Result<std::vector<std::string>> ListTags(const ImageReference&) override {
+      return std::vector<std::string>{};
+    }
+    Result<std::string> ResolveDigest(const ImageReference&, std::string_view) override {
+      return std::string();
+    }
+  };
+  Minimal client;
+  Result<system_clock::time_point> created = client.ImageCreated(ImageReference{}, "v1");
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kInternal);
+}
+
+// Records every on_response call.
+struct ResponseLog {
+  std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<std::pair<std::string, int>>> calls =
+      std::make_shared<std::vector<std::pair<std::string, int>>>();
+  void Attach(RegistryOptions& options) const {
+    options.on_response = [mu = mu, calls = calls](std::string_view registry, int code) {
+      std::lock_guard<std::mutex> lock(*mu);
+      calls->emplace_back(std::string(registry), code);
+    };
+  }
+  std::vector<std::pair<std::string, int>> Calls() const {
+    std::lock_guard<std::mutex> lock(*mu);
+    return *calls;
+  }
+};
+
+TEST(RegistryObserverTest, SeesEveryRegistryResponseIncludingRetries) {
+  DocumentRegistry registry;
+  const std::string config = ConfigJson(R"("created":"2024-05-01T10:00:00.123456789Z")");
+  const std::string manifest = ManifestJson(kOciManifest, config);
+  registry.Blob(config);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  registry.server().SetHandler([&](const RecordedRequest& request, TestResponse& response) {
+    if (++*calls == 1) {
+      response.status = 429;
+      response.SetHeader("Retry-After", "1");
+      return;
+    }
+    if (request.path == "/v2/team/app/manifests/v1") {
+      response.SetHeader("Content-Type", kOciManifest);
+      response.body = manifest;
+    } else if (request.path == "/v2/team/app/blobs/" + DigestOf(config)) {
+      response.body = config;
+    } else {
+      response.status = 404;
+    }
+  });
+  http::HttpClientPtr http = LoopbackClient();
+  RecordingSleep sleep;
+  RegistryOptions options = sleep.Options();
+  ResponseLog log;
+  log.Attach(options);
+  HttpRegistryClient client(*http, options);
+
+  Result<system_clock::time_point> created = client.ImageCreated(registry.Ref(), "v1");
+  Result<std::string> missing = client.ResolveDigest(registry.Ref(), "nope");
+
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(*created, May1());
+  ASSERT_FALSE(missing);
+  const std::string host = registry.server().host();
+  EXPECT_EQ(log.Calls(), (std::vector<std::pair<std::string, int>>{
+                             {host, 429}, {host, 200}, {host, 200}, {host, 404}}));
+  EXPECT_EQ(*sleep.sleeps, std::vector<milliseconds>{milliseconds(1000)});
+}
+
+TEST(RegistryObserverTest, IgnoresTokenServerResponses) {
+  TestHttpServer token_server({.handler = [](const RecordedRequest&, TestResponse& response) {
+    response.body = R"({"token":"good-token"})";
+  }});
+  const std::string realm = token_server.Url("/token");
+  TestHttpServer registry(
+      {.handler = [realm](const RecordedRequest& request, TestResponse& response) {
+        if (request.Header("Authorization") != "Bearer good-token") {
+          response.status = 401;
+          response.SetHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"x\"");
+          return;
+        }
+        response.body = R"({"tags":["a"]})";
+      }});
+  http::HttpClientPtr http = LoopbackClient();
+  RegistryOptions options = RecordingSleep().Options();
+  ResponseLog log;
+  log.Attach(options);
+  HttpRegistryClient client(*http, options);
+
+  ASSERT_TRUE(client.ListTags(LoopbackRef(registry)));
+
+  EXPECT_EQ(token_server.RequestCount("/token"), 1);
+  EXPECT_EQ(log.Calls(), (std::vector<std::pair<std::string, int>>{{registry.host(), 401},
+                                                                   {registry.host(), 200}}));
+}
+
+TEST(RegistryObserverTest, TransportFailureIsCodeZero) {
+  TestHttpServer server({.handler = [](const RecordedRequest&, TestResponse& response) {
+    response.close_without_response = true;
+  }});
+  http::HttpClientPtr http = LoopbackClient();
+  RegistryOptions options = RecordingSleep().Options();
+  options.max_attempts = 3;
+  ResponseLog log;
+  log.Attach(options);
+  HttpRegistryClient client(*http, options);
+
+  Result<system_clock::time_point> created = client.ImageCreated(LoopbackRef(server), "v1");
+
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind(), ErrorKind::kTransient);
+  // The https probe and its immediate http resend count as one attempt.
+  EXPECT_EQ(log.Calls(), (std::vector<std::pair<std::string, int>>{
+                             {server.host(), 0}, {server.host(), 0}, {server.host(), 0}}));
+}
+
+TEST_F(HttpRegistryClientTest, ObserverNamesTheRegistryAsWritten) {
+  http_.Enqueue(
+      "GET", "https://localhost:5000/v2/org/app/tags/list",
+      Result<http::Response>(Error(ErrorKind::kUnauthorized, "certificate verify failed")));
+  RegistryOptions options = Options();
+  ResponseLog log;
+  log.Attach(options);
+  HttpRegistryClient client(http_, options);
+
+  ASSERT_FALSE(client.ListTags(Ref("localhost:5000/org/app")));
+
+  EXPECT_EQ(log.Calls(), (std::vector<std::pair<std::string, int>>{{"localhost:5000", 0}}));
 }
 
 }  // namespace

@@ -1,0 +1,116 @@
+#include "cmd/delivery_tracker.h"
+
+#include <vector>
+
+#include "reflector/controller/image_policy_reconciler.h"
+#include "reflector/controller/status_conditions.h"
+#include "reflector/registry/reference.h"
+
+namespace imgauto::cmd {
+
+void DeliveryTracker::set_metrics(runtime::ReconcileMetrics* metrics) {
+  std::lock_guard<std::mutex> lock(mu_);
+  metrics_ = metrics;
+}
+
+void DeliveryTracker::WebhookPushed(const std::string& repo, const std::string& tag,
+                                    TimePoint pushed) {
+  lead_times_.ImagePushed(repo, tag, pushed);
+}
+
+void DeliveryTracker::ScanRequested(const std::string& repo) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++requested_[repo];
+}
+
+void DeliveryTracker::ScanFinished(const std::string& repo) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Scan& scan = last_scan_[repo];
+  scan.at = clock_.Now();
+  auto it = requested_.find(repo);
+  if (it != requested_.end()) {
+    scan.source = "webhook";
+    // One scan serves every request made before it started; requests arriving during the scan
+    // re-run it (the runners see to that) and count for the next one. Dropping them all here
+    // is the conservative choice: a poll scan is never reported as webhook-triggered.
+    requested_.erase(it);
+  } else {
+    scan.source = "poll";
+  }
+}
+
+void DeliveryTracker::PolicySelected(const std::string& policy, const std::string& repo,
+                                     const std::string& tag, const CreatedLookup& created_lookup) {
+  Scan scan;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = last_scan_.find(repo);
+    if (it != last_scan_.end()) {
+      scan = it->second;
+    } else {
+      scan.at = clock_.Now();  // tags from a previous run's store: detected now
+    }
+  }
+  std::optional<TimePoint> pushed = lead_times_.PushTime(repo, tag);
+  if (!pushed && created_lookup) pushed = created_lookup();
+  std::optional<std::chrono::nanoseconds> latency =
+      lead_times_.Selected(policy, repo, tag, scan.source, pushed, scan.at);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (latency && metrics_ != nullptr) metrics_->RecordDetection(scan.source, *latency);
+}
+
+void DeliveryTracker::PolicyReconciled(const reflector::api::ImagePolicy& policy,
+                                       bool latest_changed, const CreatedLookup& created_lookup) {
+  const std::string key = policy.metadata.ns + "/" + policy.metadata.name;
+  const auto& latest = policy.status.latest_ref;
+  if (!reflector::controller::IsReady(policy.status.conditions) || !latest) {
+    PolicyFailed(key);
+    return;
+  }
+  if (!latest_changed) return;
+  const kube::ObjectKey repo = reflector::controller::RepositoryKey(policy);
+  PolicySelected(key, repo.ns + "/" + repo.name, latest->tag, created_lookup);
+}
+
+DeliveryTracker::CreatedLookup RegistryCreatedLookup(
+    reflector::controller::RegistryClientFactory& factory,
+    const reflector::controller::ImageRepositoryGetter& repositories,
+    const reflector::controller::SecretGetter& secrets, kube::ObjectKey repo, std::string tag,
+    const Logger& logger) {
+  return [&factory, &repositories, &secrets, &logger, repo = std::move(repo),
+          tag = std::move(tag)]() -> std::optional<DeliveryTracker::TimePoint> {
+    Result<reflector::api::ImageRepository> object = repositories.GetImageRepository(repo);
+    if (!object) return std::nullopt;
+    Result<reflector::registry::RegistryClientPtr> client = factory.Create(*object, secrets);
+    if (!client) return std::nullopt;
+    Result<reflector::registry::ImageReference> ref =
+        reflector::registry::ParseRepository(object->spec.image, object->spec.insecure);
+    if (!ref) return std::nullopt;
+    Result<std::chrono::system_clock::time_point> created = (*client)->ImageCreated(*ref, tag);
+    if (!created) {
+      logger.Debug("image created time unavailable", {{"image", object->spec.image + ":" + tag},
+                                                      {"error", created.error().message()}});
+      return std::nullopt;
+    }
+    return *created;
+  };
+}
+
+void DeliveryTracker::PolicyFailed(const std::string& policy) { lead_times_.ForgetPolicy(policy); }
+
+void DeliveryTracker::AutomationFinished(
+    const automation::controller::AutomationReconcileResult& result) {
+  std::vector<runtime::LeadTime> times;
+  if (!result.pushed_commit.empty()) {
+    times = lead_times_.Pushed(result.changed_policies, result.committed_at, result.pushed_at);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (metrics_ == nullptr) return;
+  if (!result.pushed_commit.empty()) metrics_->RecordGitPush(true);
+  if (result.push_failed) metrics_->RecordGitPush(false);
+  for (const runtime::LeadTime& t : times) {
+    metrics_->RecordLeadTime(t.source, t.detect, t.commit, t.push);
+  }
+}
+
+}  // namespace imgauto::cmd

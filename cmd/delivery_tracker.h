@@ -1,0 +1,89 @@
+// DeliveryTracker: the runners' one place for the "image pushed → detected → committed → pushed
+// to git" metrics. It wraps runtime::LeadTimeTracker with what the runners know at each step and
+// reports to runtime::ReconcileMetrics: detection latency by source, lead-time stages, git
+// pushes by result. Both the standalone and the cluster runner call it at the same points:
+//
+//   tracker.WebhookPushed(repo_key, tag, event_time);       // a registry webhook event
+//   tracker.ScanRequested(repo_key);                        // a webhook asked for a scan
+//   tracker.ScanFinished(repo_key);                         // after each ImageRepository reconcile
+//   tracker.PolicySelected(policy_key, repo_key, tag, created_lookup);  // latestRef changed
+//   tracker.AutomationFinished(result);                     // after each automation reconcile
+//
+// The image push time is the registry event's time when a webhook reported the tag, else the
+// image config's `created` time (looked up once per selection through `created_lookup`, which
+// costs one manifest and one blob request); without either, that selection is not measured.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "automation/controller/image_update_automation_reconciler.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/runtime/lead_time_tracker.h"
+#include "core/runtime/reconcile_metrics.h"
+#include "reflector/api/image_policy.h"
+#include "reflector/controller/image_repository_getter.h"
+#include "reflector/controller/registry_client_factory.h"
+#include "reflector/controller/secret_getter.h"
+
+namespace imgauto::cmd {
+
+// Thread-safe.
+class DeliveryTracker {
+ public:
+  using TimePoint = std::chrono::system_clock::time_point;
+  using CreatedLookup = std::function<std::optional<TimePoint>()>;
+
+  // `metrics` is borrowed and may be swapped with set_metrics (null: nothing reported).
+  explicit DeliveryTracker(const Clock& clock) : clock_(clock) {}
+
+  void set_metrics(runtime::ReconcileMetrics* metrics);
+
+  // A registry webhook reported repo:tag pushed at `pushed` (the receive time when the event
+  // carries none). Keys are "namespace/name".
+  void WebhookPushed(const std::string& repo, const std::string& tag, TimePoint pushed);
+  // A webhook requested a scan of `repo`: the next scan of it counts as webhook-triggered.
+  void ScanRequested(const std::string& repo);
+  // A scan of `repo` finished now (successful or not).
+  void ScanFinished(const std::string& repo);
+  // `policy` changed its latest reference to `tag` of `repo`.
+  void PolicySelected(const std::string& policy, const std::string& repo, const std::string& tag,
+                      const CreatedLookup& created_lookup);
+  // The policy is gone or failed.
+  void PolicyFailed(const std::string& policy);
+  // After an ImagePolicy reconcile: a new selection starts a measurement, a failed (or
+  // suspended without a selection) policy drops its pending one.
+  void PolicyReconciled(const reflector::api::ImagePolicy& policy, bool latest_changed,
+                        const CreatedLookup& created_lookup);
+  // An automation reconcile ended: counts pushes by result and completes lead times.
+  void AutomationFinished(const automation::controller::AutomationReconcileResult& result);
+
+ private:
+  struct Scan {
+    TimePoint at{};
+    std::string source = "poll";
+  };
+
+  const Clock& clock_;
+  runtime::LeadTimeTracker lead_times_;
+  std::mutex mu_;
+  runtime::ReconcileMetrics* metrics_ = nullptr;
+  std::map<std::string, int> requested_;  // repo → webhook scan requests not yet served
+  std::map<std::string, Scan> last_scan_;  // repo → its last finished scan
+};
+
+// A CreatedLookup reading the image config `created` of repo:tag through a registry client made
+// for the ImageRepository `repo` (its credentials, TLS and proxy). Failures log at debug level and
+// yield nullopt. Everything is borrowed and must outlive the returned function's call.
+DeliveryTracker::CreatedLookup RegistryCreatedLookup(
+    reflector::controller::RegistryClientFactory& factory,
+    const reflector::controller::ImageRepositoryGetter& repositories,
+    const reflector::controller::SecretGetter& secrets, kube::ObjectKey repo, std::string tag,
+    const Logger& logger);
+
+}  // namespace imgauto::cmd
