@@ -34,18 +34,30 @@ int RunController(ControllerKind kind, const ParsedFlags& flags, CommandContext&
   if (!config) {
     return Fail(ctx.err, config.error().message(), kExitFailure);
   }
-  Result<kube::ApiClientPtr> client = kube::ApiClient::Create(*config, {.logger = &ctx.logger});
+  // The runner exists only after the client: requests made before it are not counted.
+  std::atomic<cluster::ClusterRunner*> metrics_sink{nullptr};
+  kube::ApiClientOptions client_options;
+  client_options.logger = &ctx.logger;
+  client_options.on_response = [&metrics_sink](std::string_view method, std::string_view host,
+                                               int code) {
+    if (cluster::ClusterRunner* runner = metrics_sink.load()) {
+      runner->RecordApiRequest(method, host, code);
+    }
+  };
+  Result<kube::ApiClientPtr> client = kube::ApiClient::Create(*config, client_options);
   if (!client) {
     return Fail(ctx.err, client.error().message(), kExitFailure);
   }
   cluster::ControllerSet set{.reflector = kind != ControllerKind::kAutomation,
                              .automation = kind != ControllerKind::kReflector};
   cluster::ClusterRunner runner(**client, *options, set, ctx.logger, ctx.clock);
+  metrics_sink = &runner;
   std::signal(SIGTERM, HandleControllerStop);
   std::signal(SIGINT, HandleControllerStop);
   ctx.logger.Info("starting controller", {{"controller", std::string(ControllerName(kind))},
                                           {"server", config->server}});
   Result<void> ran = runner.Run(g_stop);
+  metrics_sink = nullptr;
   if (!ran) {
     return Fail(ctx.err, ran.error().message(), kExitFailure);
   }

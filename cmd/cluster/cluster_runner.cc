@@ -140,9 +140,18 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                       [this](std::string_view registry, int code) {
                         metrics_.load()->RecordRegistryRequest(std::string(registry), code);
                       }}),
+        prometheus_({.version = std::string(kVersion), .process_metrics = true}),
         queue_({.min_retry_delay = options_.min_retry_delay,
                 .max_retry_delay = options_.max_retry_delay,
-                .clock = nullptr}),
+                .clock = nullptr,
+                .metrics = prometheus_.work_queue_metrics(),
+                .name_of = [](const std::string& key) -> std::string {
+                  switch (key.empty() ? 'A' : key.front()) {
+                    case 'R': return "imagerepository";
+                    case 'P': return "imagepolicy";
+                    default: return "imageupdateautomation";
+                  }
+                }}),
         delivery_(clock),
         webhooks_(delivery_, logger, clock,
                   WebhookHooks{.repositories = [this] { return RepositoryInfos(); },
@@ -274,6 +283,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     webhooks_.set_metrics(metrics);
   }
   WebhookEndpoint& webhooks() { return webhooks_; }
+  metrics::PrometheusMetrics& prometheus() { return prometheus_; }
 
   // ---- registry webhooks ----
 
@@ -906,6 +916,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   mutable SecretRegistry secrets_;
   HttpRegistryClientFactory factory_;
   automation::git::Library git_library_;
+  metrics::PrometheusMetrics prometheus_;
   runtime::WorkQueue queue_;
   std::string identity_;
   runtime::NoopReconcileMetrics no_metrics_;
@@ -935,6 +946,10 @@ ClusterRunner::ClusterRunner(kube::ApiClient& client, ControllerOptions options,
 
 ClusterRunner::~ClusterRunner() = default;
 
+void ClusterRunner::RecordApiRequest(std::string_view method, std::string_view host, int code) {
+  impl_->metrics().RecordApiRequest(std::string(method), std::string(host), code);
+}
+
 Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
   const std::string identity = Identity();
   impl_->set_identity(identity);
@@ -952,8 +967,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
     health = std::move(*server);
   }
 
-  metrics::PrometheusMetrics prometheus({.version = std::string(kVersion),
-                                         .process_metrics = true});
+  metrics::PrometheusMetrics& prometheus = impl_->prometheus();
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (!options.metrics_addr.empty()) {
     Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(

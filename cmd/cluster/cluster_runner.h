@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string_view>
 
 #include "cmd/controller_flags.h"
 #include "core/clock.h"
@@ -46,6 +47,10 @@ class ClusterRunner {
   // Runs until `stop` is set (returns success) or a fatal error: the API groups are not served,
   // the health address cannot be bound, leadership was lost.
   Result<void> Run(const std::atomic<bool>& stop);
+
+  // Counts a Kubernetes API request in rest_client_requests_total (the ApiClient's
+  // on_response hook calls it; safe from any thread).
+  void RecordApiRequest(std::string_view method, std::string_view host, int code);
 
  private:
   class Impl;

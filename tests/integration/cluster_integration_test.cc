@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/http/beast_client.h"
+#include "core/sha256.h"
 #include "tests/servers/fake_kube_api_server.h"
 #include "tests/support/eventually.h"
 #include "tests/support/git_servers.h"
@@ -206,6 +207,14 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
                                        "\",name=\"app\",namespace=\"flux-system\",tag=\"1.1.0\"} 1"));
   EXPECT_THAT(scraped->body, HasSubstr("gotk_reconcile_condition{kind=\"ImageRepository\",name=\"app\","
                                        "namespace=\"flux-system\",status=\"True\",type=\"Ready\"} 1"));
+  // controller-runtime's queue and client series, per controller.
+  for (const char* controller : {"imagerepository", "imagepolicy", "imageupdateautomation"}) {
+    EXPECT_THAT(scraped->body, HasSubstr(std::string("workqueue_adds_total{controller=\"") +
+                                         controller + "\",name=\"" + controller + "\"}"));
+  }
+  EXPECT_THAT(scraped->body, HasSubstr("rest_client_requests_total{code=\"200\",host=\""));
+  EXPECT_THAT(scraped->body, HasSubstr("imgauto_registry_requests_total{code=\"200\",registry=\"" +
+                                       registry_->host() + "\"}"));
 
   // Watches survive dropped connections; `flux reconcile`'s annotation makes a new scan happen
   // now, the new tag flows through policy and automation.
@@ -252,6 +261,67 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   if (std::getenv("IMGAUTO_TEST_VERBOSE") != nullptr) std::cerr << controllers->Stderr();
   ASSERT_TRUE(exited);
   EXPECT_EQ(*exited, 0) << controllers->Stderr();
+}
+
+TEST_F(ClusterIntegrationTest, RegistryWebhookRequestsAScanThroughTheAnnotation) {
+  SetUpLoop();
+  if (IsSkipped()) return;
+  api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
+             {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
+             {"stringData", {{"token", "cluster-hook-T0ken"}}}});
+  const std::filesystem::path config = dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ci
+spec:
+  type: generic
+  secretRef:
+    name: webhook-token
+  resources:
+    - kind: ImageRepository
+      name: app
+)");
+  Result<int> port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port);
+  const std::string webhook_addr = "127.0.0.1:" + std::to_string(*port);
+  std::unique_ptr<testing::Process> controllers = StartController(
+      {"controllers", "--storage-path", dir_.Path("data").string(), "--webhook-config",
+       config.string(), "--webhook-addr", webhook_addr});
+  ASSERT_TRUE(controllers);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.1.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << controllers->Stderr();
+  // The interval is an hour: only the webhook can bring 1.2.0 in.
+  ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
+  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+  ASSERT_TRUE(client);
+  const std::string path = "/hook/" + Sha256Hex(std::string("cluster-hook-T0ken") + "ci" +
+                                                "flux-system");
+  Result<http::Response> posted = (*client)->Send({.method = "POST",
+                                                   .url = "http://" + webhook_addr + path,
+                                                   .headers = {},
+                                                   .body = "{}",
+                                                   .deadline = std::nullopt});
+  ASSERT_TRUE(posted) << posted.error().message();
+  EXPECT_EQ(posted->status, 200) << posted->body;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.2.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << controllers->Stderr();
+  // Like Flux's Receiver: the request is recorded on the object.
+  EXPECT_FALSE(At(Get("ImageRepository", "app"),
+                  json::json_pointer("/metadata/annotations/reconcile.fluxcd.io~1requestedAt"))
+                   .empty());
+  EXPECT_THAT(controllers->Stderr(), Not(HasSubstr("cluster-hook-T0ken")));
+  controllers->Kill(SIGTERM);
+  EXPECT_TRUE(controllers->Wait(std::chrono::seconds(20)));
 }
 
 TEST_F(ClusterIntegrationTest, LeaderElectionHandsOverOnShutdown) {
