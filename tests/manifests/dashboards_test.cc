@@ -52,9 +52,8 @@ const std::set<std::string>& PlainMetrics() {
       "workqueue_longest_running_processor_seconds", "workqueue_retries_total",
       "rest_client_requests_total", "leader_election_master_status",
       // Process collector.
-      "process_cpu_seconds_total", "process_resident_memory_bytes",
-      "process_virtual_memory_bytes", "process_start_time_seconds", "process_open_fds",
-      "process_max_fds",
+      "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
+      "process_start_time_seconds", "process_open_fds", "process_max_fds",
       // imgauto's own.
       "imgauto_build_info", "imgauto_image_policy_info", "imgauto_reconcile_failures_total",
       "imgauto_registry_requests_total", "imgauto_registry_rate_limited_total",
@@ -67,11 +66,12 @@ const std::set<std::string>& PlainMetrics() {
 // Histograms: only their _bucket, _sum and _count series exist.
 const std::set<std::string>& HistogramMetrics() {
   static const std::set<std::string> names = {
-      "gotk_reconcile_duration_seconds",         "gotk_reconcile_duration",
+      "gotk_reconcile_duration_seconds",           "gotk_reconcile_duration",
       "controller_runtime_reconcile_time_seconds", "workqueue_queue_duration_seconds",
-      "workqueue_work_duration_seconds",         "imgauto_image_detection_latency_seconds",
-      "imgauto_lead_time_stage_seconds",         "imgauto_lead_time_seconds",
-      "imgauto_time_to_restore_seconds"};
+      "workqueue_work_duration_seconds",           "imgauto_image_detection_latency_seconds",
+      "imgauto_lead_time_stage_seconds",           "imgauto_lead_time_seconds",
+      "imgauto_time_to_restore_seconds",
+  };
   return names;
 }
 
@@ -98,7 +98,8 @@ const std::vector<std::string>& Issue5Families() {
       "imgauto_webhook_events_total",
       "imgauto_webhook_scans_triggered_total",
       "imgauto_webhook_last_event_timestamp_seconds",
-      "imgauto_webhook_silent"};
+      "imgauto_webhook_silent",
+  };
   return names;
 }
 
@@ -234,9 +235,8 @@ std::size_t SkipSpace(std::string_view expr, std::size_t i) {
 // matchers in braces (except a `__name__="..."` matcher), ranges in brackets, strings or numbers.
 std::set<std::string> MetricNames(std::string_view expr) {
   static const std::set<std::string, std::less<>> aggregations = {
-      "sum",    "min",    "max",   "avg",      "group",        "stddev",   "stdvar",
-      "count",  "count_values",   "bottomk",  "topk",         "quantile", "limitk",
-      "limit_ratio"};
+      "sum",   "min",          "max",     "avg",  "group",    "stddev", "stdvar",
+      "count", "count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio"};
   static const std::set<std::string, std::less<>> label_list_keywords = {
       "by", "without", "on", "ignoring", "group_left", "group_right"};
   static const std::set<std::string, std::less<>> keywords = {
@@ -262,12 +262,12 @@ std::set<std::string> MetricNames(std::string_view expr) {
       while (i < expr.size() && expr[i] != '\n') {
         ++i;
       }
-    } else if ((c >= '0' && c <= '9') || (c == '.' && i + 1 < expr.size() && expr[i + 1] >= '0' &&
-                                          expr[i + 1] <= '9')) {
+    } else if ((c >= '0' && c <= '9') ||
+               (c == '.' && i + 1 < expr.size() && expr[i + 1] >= '0' && expr[i + 1] <= '9')) {
       // A number or duration: 0.95, 1e3, 0x1f, 5m, 1h30m.
-      while (i < expr.size() && (IsIdentChar(expr[i]) || expr[i] == '.' ||
-                                 ((expr[i] == '+' || expr[i] == '-') &&
-                                  (expr[i - 1] == 'e' || expr[i - 1] == 'E')))) {
+      while (i < expr.size() &&
+             (IsIdentChar(expr[i]) || expr[i] == '.' ||
+              ((expr[i] == '+' || expr[i] == '-') && (expr[i - 1] == 'e' || expr[i - 1] == 'E')))) {
         ++i;
       }
     } else if (IsIdentStart(c)) {
@@ -311,9 +311,9 @@ Errors CheckMetricNames(std::string_view origin, std::string_view expr,
       }
     }
     if (!known) {
-      errors.push_back(std::string(origin) + ": " + name + " is not a series imgauto exports" +
-                       (HistogramMetrics().count(name) != 0 ? " (use _bucket, _sum or _count)"
-                                                            : ""));
+      errors.push_back(
+          std::string(origin) + ": " + name + " is not a series imgauto exports" +
+          (HistogramMetrics().count(name) != 0 ? " (use _bucket, _sum or _count)" : ""));
     }
   }
   return errors;
@@ -362,8 +362,7 @@ std::vector<fs::path> RuleFiles(const fs::path& root) {
   return files;
 }
 
-std::vector<Expr> RuleExprs(const fs::path& root, std::set<std::string>* recorded,
-                            Errors* errors) {
+std::vector<Expr> RuleExprs(const fs::path& root, std::set<std::string>* recorded, Errors* errors) {
   std::vector<Expr> exprs;
   for (const auto& file : RuleFiles(root)) {
     const std::string rel = fs::relative(file, root).string();
@@ -478,9 +477,9 @@ std::vector<Expr> DashboardExprs(const Dashboard& board) {
     for (const auto& target : (*panel)["targets"]) {
       const std::string expr = StringAt(target, "expr");
       if (!Trim(expr).empty()) {
-        exprs.push_back({board.file + "#panel=" + IdString(*panel) +
-                             ",ref=" + StringAt(target, "refId"),
-                         expr});
+        exprs.push_back(
+            {board.file + "#panel=" + IdString(*panel) + ",ref=" + StringAt(target, "refId"),
+             expr});
       }
     }
   }
@@ -488,8 +487,7 @@ std::vector<Expr> DashboardExprs(const Dashboard& board) {
 }
 
 // Every expression of the monitoring assets, in the order scripts/promql-exprs.sh prints them.
-std::vector<Expr> AllExprs(const fs::path& root, std::set<std::string>* recorded,
-                           Errors* errors) {
+std::vector<Expr> AllExprs(const fs::path& root, std::set<std::string>* recorded, Errors* errors) {
   std::vector<Expr> exprs = RuleExprs(root, recorded, errors);
   for (const auto& board : LoadDashboards(root, errors)) {
     for (auto& expr : DashboardExprs(board)) {
@@ -504,8 +502,9 @@ std::vector<Expr> AllExprs(const fs::path& root, std::set<std::string>* recorded
 
 // Names of the variables an expression uses ($name, ${name}, ${name:fmt}, [[name]]).
 std::set<std::string> UsedVariables(const std::string& text) {
-  static const std::regex var(
-      R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\[\[([A-Za-z_][A-Za-z0-9_]*)(:[^\]]*)?\]\])");
+  static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\})"        // groups 1, 2
+                              R"(|\$([A-Za-z_][A-Za-z0-9_]*))"                    // group 3
+                              R"(|\[\[([A-Za-z_][A-Za-z0-9_]*)(:[^\]]*)?\]\])");  // groups 4, 5
   std::set<std::string> names;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), var); it != std::sregex_iterator();
        ++it) {
@@ -554,8 +553,8 @@ Errors CheckDashboard(const std::string& file, const json& board) {
     }
     const std::string type = StringAt(var, "type");
     if (type == "datasource") {
-      datasource_var = datasource_var ||
-                       (name == "datasource" && StringAt(var, "query") == "prometheus");
+      datasource_var =
+          datasource_var || (name == "datasource" && StringAt(var, "query") == "prometheus");
     } else if (type == "query") {
       if (!var.contains("datasource") || !IsPrometheusDatasource(var["datasource"])) {
         fail("variable " + name + " does not query ${datasource}");
@@ -618,8 +617,8 @@ Errors CheckDashboard(const std::string& file, const json& board) {
     if (!panel.contains("datasource") || !IsPrometheusDatasource(panel["datasource"])) {
       fail(where + ": datasource must be {type: prometheus, uid: ${datasource}}");
     }
-    const bool has_targets = panel.contains("targets") && panel["targets"].is_array() &&
-                             !panel["targets"].empty();
+    const bool has_targets =
+        panel.contains("targets") && panel["targets"].is_array() && !panel["targets"].empty();
     if (!has_targets) {
       fail(where + ": no targets");
       continue;
@@ -739,11 +738,11 @@ TEST(DashboardsTest, AlertRulesHaveTheIssue5Alerts) {
     alerts.insert(expr.origin.substr(expr.origin.find("#alert=") + 7));
   }
   ASSERT_TRUE(errors.empty()) << Join(errors);
-  for (const char* alert : {"ImageAutomationReconciliationFailing",
-                            "ImageAutomationSuspendedTooLong", "ImageRepositoryNotScanned",
-                            "ImageAutomationPushFailures", "ImageControllerReconcileErrors",
-                            "ImageGitPushFailures", "ImageRegistryRateLimited",
-                            "ImageWebhookSilent", "ImageDetectionSlow"}) {
+  for (const char* alert :
+       {"ImageAutomationReconciliationFailing", "ImageAutomationSuspendedTooLong",
+        "ImageRepositoryNotScanned", "ImageAutomationPushFailures",
+        "ImageControllerReconcileErrors", "ImageGitPushFailures", "ImageRegistryRateLimited",
+        "ImageWebhookSilent", "ImageDetectionSlow"}) {
     EXPECT_EQ(alerts.count(alert), 1u) << alert;
   }
 }
@@ -767,8 +766,8 @@ TEST(DashboardsTest, KustomizationShipsEveryDashboard) {
 // The list scripts/promql-exprs.sh prints (and the Prometheus integration test queries) is the
 // list this test checks: same origins, same expressions after substitution.
 std::vector<std::string> ScriptLines(const fs::path& root, std::string* error) {
-  const auto result = imgauto::testing::RunCommand({"bash", kExprsScript.string(), "--origin",
-                                           root.string()});
+  const auto result =
+      imgauto::testing::RunCommand({"bash", kExprsScript.string(), "--origin", root.string()});
   if (!result) {
     *error = result.error().message();
     return {};
@@ -833,13 +832,18 @@ TEST(PromqlExprsScriptTest, ReadsEveryYamlScalarStyle) {
 )yaml");
   dir.Write("rules/a.rules.test.yml", "rule_files: [a.rules.yml]\ntests: []\n");
   dir.Write("dashboards/b.json", R"json({"templating": {"list": [
-      {"type": "query", "name": "ns", "query": "label_values(imgauto_image_policy_info, namespace)"},
-      {"type": "query", "name": "obj", "query": {"query": "label_values(gotk_suspend_status{namespace=~\"$ns\"}, name)"}}]},
+      {"type": "query", "name": "ns",
+       "query": "label_values(imgauto_image_policy_info, namespace)"},
+      {"type": "query", "name": "obj",
+       "query": {"query": "label_values(gotk_suspend_status{namespace=~\"$ns\"}, name)"}}]},
     "panels": [
       {"id": 1, "type": "row", "panels": [
         {"id": 2, "targets": [{"refId": "A", "expr": "rate(x_total[$__rate_interval])"}]}]},
-      {"id": 3, "targets": [{"refId": "A", "expr": "  "},
-                            {"refId": "B", "expr": "increase(y{a=~\"${ns:regex}\", b=~\"[[obj]]\"}[$__range])\n  / $__interval_x"}]}]})json");
+      {"id": 3, "targets": [
+        {"refId": "A", "expr": "  "},
+        {"refId": "B",
+         "expr": "increase(y{a=~\"${ns:regex}\", b=~\"[[obj]]\"}[$__range])\n / $__interval_x"}]}
+    ]})json");
   std::string error;
   const auto lines = ScriptLines(dir.path(), &error);
   ASSERT_TRUE(error.empty()) << error;

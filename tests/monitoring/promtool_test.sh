@@ -52,7 +52,7 @@ if [ -z "$alerts" ]; then
 fi
 untested=0
 for a in $alerts; do
-  if ! grep -q -E "^[[:space:]]*alertname:[[:space:]]*$a[[:space:]]*$" "$tests"; then
+  if ! grep -q -E "^[[:space:]]*alertname:[[:space:]]*${a}[[:space:]]*$" "$tests"; then
     echo "FAIL: alert $a has no alert_rule_test in $tests" >&2
     untested=1
   fi
@@ -89,8 +89,8 @@ fi
   n=0
   while IFS=$'\t' read -r origin expr; do
     n=$((n + 1))
-    printf '      # %s\n      - record: imgauto:dashboard_expr_%d\n        expr: |\n          %s\n' \
-      "$origin" "$n" "$expr"
+    printf '      # %s\n' "$origin"
+    printf '      - record: imgauto:dashboard_expr_%d\n        expr: |\n          %s\n' "$n" "$expr"
   done < "$tmp/exprs.tsv"
 } > "$tmp/dashboards.rules.yml"
 if ! promtool check rules "$tmp/dashboards.rules.yml"; then
