@@ -26,7 +26,7 @@ test-unit: build
 
 bench: deps
 	@cmake --preset release -DIMGAUTO_BUILD_BENCH=ON >/dev/null
-	@cmake --build build/release -j$(JOBS) --target policy_bench scan_bench store_memory_bench setters_bench update_run_bench standalone_bench
+	@cmake --build build/release -j$(JOBS) --target policy_bench scan_bench store_memory_bench setters_bench update_run_bench standalone_bench metrics_bench detection_bench imgauto
 	@scripts/bench.sh
 
 format:

@@ -136,8 +136,8 @@ struct HttpServer::Impl {
   net::awaitable<void> DiscardUnread(beast::tcp_stream& stream) {
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::min<std::chrono::milliseconds>(options.read_timeout,
-                                                             std::chrono::seconds(1)));
+    stream.expires_after(
+        std::min<std::chrono::milliseconds>(options.read_timeout, std::chrono::seconds(1)));
     std::array<char, 4096> scratch;
     std::size_t total = 0;
     while (!ec && total <= options.max_body_bytes + options.max_header_bytes) {
@@ -339,10 +339,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   for (const Route& route : impl->routes) {
     std::unique_ptr<TokenBucket> bucket;
     if (route.rate_limit_per_second > 0 && std::isfinite(route.rate_limit_per_second)) {
-      const double burst =
-          route.rate_limit_burst > 0
-              ? static_cast<double>(route.rate_limit_burst)
-              : std::max(1.0, std::ceil(route.rate_limit_per_second));
+      const double burst = route.rate_limit_burst > 0
+                               ? static_cast<double>(route.rate_limit_burst)
+                               : std::max(1.0, std::ceil(route.rate_limit_per_second));
       bucket = std::make_unique<TokenBucket>(route.rate_limit_per_second, burst);
     }
     impl->buckets.push_back(std::move(bucket));

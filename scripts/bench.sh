@@ -15,3 +15,9 @@ echo "== update + commit + push of a one-line change in a 10,000-file repository
 "$B/update_run_bench"
 echo "== standalone: 1,000 ImagePolicies re-evaluated after one scan each; idle RSS with 1,000 objects"
 "$B/standalone_bench"
+echo "== /metrics scrape with 1,000 objects (text and OpenMetrics)"
+"$B/metrics_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+echo "== registry push -> git push: 50 pushes via registry notifications (webhook)"
+"$B/detection_bench" webhook 50
+echo "== registry push -> git push: 50 repositories polled every 1m (for comparison; ~3 minutes)"
+"$B/detection_bench" poll 50 1m

@@ -2,8 +2,9 @@
 // typed field access with path-aware messages ("spec.interval: expected a string") and the
 // common metadata / conditions / type-meta parts. Every function catches YAML::Exception and
 // returns kInvalidSpec; nothing here throws. Shared by the api libraries (reflector_api and
-// automation_api, which both link yaml-cpp privately): include it only from reflector/api/*.cc
-// and automation/api/*.cc, never from a public header.
+// automation_api, which both link yaml-cpp privately) and by the webhook library's Receiver
+// decoding: include it only from reflector/api/*.cc, automation/api/*.cc and
+// reflector/webhook/*.cc, never from a public header.
 //
 // Conventions: a key whose value is YAML null (`key:`, `key: ~`) is treated as absent, like
 // Kubernetes' JSON decoding; any scalar is accepted where a string is expected; unknown keys

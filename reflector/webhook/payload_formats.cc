@@ -53,7 +53,8 @@ std::string_view TypeName(const json& value) {
 
 Error WrongType(std::string_view what, std::string_view path, std::string_view want,
                 const json& got) {
-  return Invalid(what, path, "expected " + std::string(want) + ", got " + std::string(TypeName(got)));
+  return Invalid(what, path,
+                 "expected " + std::string(want) + ", got " + std::string(TypeName(got)));
 }
 
 // Returns the member `key` of `object` when present and not null.
@@ -190,7 +191,8 @@ std::optional<PushEvent> DistributionEvent(const json& event) {
     return std::nullopt;
   }
   const json* action = Member(event, "action");
-  if (action == nullptr || !action->is_string() || action->get_ref<const std::string&>() != "push") {
+  if (action == nullptr || !action->is_string() ||
+      action->get_ref<const std::string&>() != "push") {
     return std::nullopt;
   }
   const json* target = Member(event, "target");
@@ -224,7 +226,8 @@ std::optional<PushEvent> DistributionEvent(const json& event) {
 }
 
 Result<std::string> GitHubOwner(const json& package, std::string_view what, std::string_view path) {
-  Result<std::string> ns = OptionalString(package, "namespace", what, std::string(path) + ".namespace");
+  Result<std::string> ns =
+      OptionalString(package, "namespace", what, std::string(path) + ".namespace");
   if (!ns) {
     return ns.error();
   }
@@ -343,7 +346,8 @@ Result<json> ParseJson(std::string_view body, std::string_view what) {
                  std::string(what) + ": malformed JSON at byte " + std::to_string(e.byte));
   } catch (const json::out_of_range&) {
     // A number too large for a double ("1e999"); what() quotes it.
-    return Error(ErrorKind::kInvalidSpec, std::string(what) + ": malformed JSON: number out of range");
+    return Error(ErrorKind::kInvalidSpec,
+                 std::string(what) + ": malformed JSON: number out of range");
   }
 }
 
@@ -387,7 +391,8 @@ Result<ParsedWebhook> ParseDockerHub(const json& body) {
   }
   std::string name = *repo_name;
   if (name.empty()) {
-    Result<std::string> ns = OptionalString(**repository, "namespace", kWhat, "repository.namespace");
+    Result<std::string> ns =
+        OptionalString(**repository, "namespace", kWhat, "repository.namespace");
     Result<std::string> short_name = OptionalString(**repository, "name", kWhat, "repository.name");
     if (!ns) {
       return ns.error();
@@ -450,8 +455,8 @@ Result<ParsedWebhook> ParseHarbor(const json& body) {
   if (*repository == nullptr) {
     return Invalid(kWhat, "event_data.repository", "required field is missing");
   }
-  Result<std::string> full_name = OptionalString(**repository, "repo_full_name", kWhat,
-                                                 "event_data.repository.repo_full_name");
+  Result<std::string> full_name =
+      OptionalString(**repository, "repo_full_name", kWhat, "event_data.repository.repo_full_name");
   if (!full_name) {
     return full_name.error();
   }
@@ -473,7 +478,8 @@ Result<ParsedWebhook> ParseHarbor(const json& body) {
     }
     Result<std::string> tag = OptionalString(resource, "tag", kWhat, path + ".tag");
     Result<std::string> digest = OptionalString(resource, "digest", kWhat, path + ".digest");
-    Result<std::string> url = OptionalString(resource, "resource_url", kWhat, path + ".resource_url");
+    Result<std::string> url =
+        OptionalString(resource, "resource_url", kWhat, path + ".resource_url");
     if (!tag) {
       return tag.error();
     }
@@ -653,7 +659,8 @@ Result<ParsedWebhook> ParseGitHub(std::string_view event, const json& body) {
       out.digest = *digest;
     }
     if (out.digest.empty()) {
-      Result<std::string> version_name = OptionalString(**version, "version", kWhat, vpath + ".version");
+      Result<std::string> version_name =
+          OptionalString(**version, "version", kWhat, vpath + ".version");
       if (version_name && LooksLikeDigest(*version_name)) {
         out.digest = *version_name;
       }

@@ -1,8 +1,7 @@
 #include "reflector/webhook/payload_parser.h"
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "reflector/webhook/payload_formats.h"
 #include "reflector/webhook/signature.h"

@@ -1,9 +1,9 @@
 #include "reflector/webhook/receiver.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <array>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/sha256.h"
 // Reused for its yaml-cpp 0.7 termination guard and path-aware messages; this library links

@@ -55,7 +55,7 @@ struct Receiver {
   std::string ns;
   std::string name;
   ReceiverType type = ReceiverType::kGeneric;
-  std::string secret_name;  // spec.secretRef.name; the Secret's `token` key is the token
+  std::string secret_name;          // spec.secretRef.name; the Secret's `token` key is the token
   std::vector<std::string> events;  // spec.events; filters X-GitHub-Event for github receivers
   std::vector<ResourceRef> resources;
   bool suspend = false;

@@ -105,8 +105,7 @@ bool ImageMatchesEvent(std::string_view image, const PushEvent& event) {
   if (!SameRegistry(ref->registry, event.registry)) {
     return false;
   }
-  if (IsDockerHub(AsciiLower(event.registry)) &&
-      event_repository.find('/') == std::string::npos) {
+  if (IsDockerHub(AsciiLower(event.registry)) && event_repository.find('/') == std::string::npos) {
     return ref->repository == "library/" + event_repository;
   }
   return ref->repository == event_repository;

@@ -102,8 +102,9 @@ DispatchResult WebhookDispatcher::Dispatch(std::string_view path,
   if (receiver.type == ReceiverType::kGitHub) {
     const std::string event = request.Header("X-GitHub-Event");
     if (!EventAllowed(receiver, event)) {
-      return Answer(400, "github event " + Quote(event.substr(0, 64)) +
-                             " is not listed in the receiver's spec.events",
+      return Answer(400,
+                    "github event " + Quote(event.substr(0, 64)) +
+                        " is not listed in the receiver's spec.events",
                     key);
     }
   }

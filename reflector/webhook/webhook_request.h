@@ -1,8 +1,8 @@
 // WebhookRequest: the parts of an HTTP request a webhook parser reads. Kept free of the HTTP
 // server's types so the webhook library does not depend on metrics/ (cmd converts).
 //
-//   WebhookRequest request{.method = "POST", .headers = {{"X-GitHub-Event", "ping"}}, .body = "{}"};
-//   request.Header("x-github-event");  // "ping"
+//   WebhookRequest request{.method = "POST", .headers = {{"X-GitHub-Event", "ping"}}, .body =
+//   "{}"}; request.Header("x-github-event");  // "ping"
 #pragma once
 
 #include <string>

@@ -6,7 +6,8 @@
 //
 // Invariants: errors are kInvalidSpec or kUnauthorized (unauthenticated variants of github,
 // harbor and generic-hmac are always kUnauthorized, authenticated ones never), messages are short
-// and never contain the token (unless the input does); accepted payloads are consistent and the matcher copes with them.
+// and never contain the token unless the input does; accepted payloads are consistent and the
+// matcher copes with them.
 #include <cstddef>
 #include <cstdint>
 #include <string>

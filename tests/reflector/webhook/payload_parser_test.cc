@@ -16,11 +16,13 @@ using std::chrono::seconds;
 using std::chrono::system_clock;
 
 constexpr char kToken[] = "8c7e1f0d-webhook-token";
-constexpr char kDigest[] = "sha256:fea8895f450959fa676bcc1df0611ea93823a735a01205fd8622846041d0c7cf";
+constexpr char kDigest[] =
+    "sha256:fea8895f450959fa676bcc1df0611ea93823a735a01205fd8622846041d0c7cf";
 
 system_clock::time_point Unix(long long s) { return system_clock::time_point(seconds(s)); }
 
-WebhookRequest Post(std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+WebhookRequest Post(std::string body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
   return WebhookRequest{"POST", std::move(headers), std::move(body)};
 }
 
@@ -79,8 +81,8 @@ WebhookRequest DistributionRequest(std::string body) {
 }
 
 TEST(DistributionPayloadTest, KeepsManifestPushesOnly) {
-  ParsedWebhook parsed = MustParse(ReceiverType::kDistribution,
-                                   DistributionRequest(DistributionEnvelope()));
+  ParsedWebhook parsed =
+      MustParse(ReceiverType::kDistribution, DistributionRequest(DistributionEnvelope()));
   ASSERT_EQ(parsed.events.size(), 1u);
   const PushEvent& e = parsed.events[0];
   EXPECT_EQ(e.registry, "registry.example.com:5000");
@@ -178,9 +180,8 @@ TEST(DockerHubPayloadTest, ParsesDocumentedPayload) {
 }
 
 TEST(DockerHubPayloadTest, OfficialImageGetsLibraryAndFloatTime) {
-  ParsedWebhook parsed = MustParse(
-      ReceiverType::kDockerHub,
-      Post(R"({"push_data":{"pushed_at":1.417566161e+09,"tag":"1.25"},
+  ParsedWebhook parsed = MustParse(ReceiverType::kDockerHub,
+                                   Post(R"({"push_data":{"pushed_at":1.417566161e+09,"tag":"1.25"},
                "repository":{"repo_name":"nginx","is_official":true}})"));
   ASSERT_EQ(parsed.events.size(), 1u);
   EXPECT_EQ(parsed.events[0].repository, "library/nginx");
@@ -250,9 +251,9 @@ TEST(GitHubPayloadTest, AcceptsUpdatedAndPackageEvent) {
                       GitHubRequest("registry_package", GitHubPackagePayload("updated")))
                 .events.size(),
             1u);
-  ParsedWebhook parsed = MustParse(
-      ReceiverType::kGitHub,
-      GitHubRequest("package", R"({"action":"published","package":{"name":"tool",
+  ParsedWebhook parsed =
+      MustParse(ReceiverType::kGitHub,
+                GitHubRequest("package", R"({"action":"published","package":{"name":"tool",
         "package_type":"container","owner":{"login":"Octo-Org"},
         "package_version":{"container_metadata":{"tag":{"name":"2024.05","digest":""}}}}})"));
   ASSERT_EQ(parsed.events.size(), 1u);
@@ -262,8 +263,9 @@ TEST(GitHubPayloadTest, AcceptsUpdatedAndPackageEvent) {
 
 TEST(GitHubPayloadTest, AcceptsSha1SignatureHeader) {
   std::string body = GitHubPackagePayload();
-  WebhookRequest request = Post(body, {{"X-GitHub-Event", "registry_package"},
-                                       {"X-Hub-Signature", "sha1=" + HmacHex("sha1", kToken, body)}});
+  WebhookRequest request =
+      Post(body, {{"X-GitHub-Event", "registry_package"},
+                  {"X-Hub-Signature", "sha1=" + HmacHex("sha1", kToken, body)}});
   EXPECT_EQ(MustParse(ReceiverType::kGitHub, request).events.size(), 1u);
 }
 
@@ -292,17 +294,18 @@ TEST(GitHubPayloadTest, AcceptsFormEncodedDelivery) {
 }
 
 TEST(GitHubPayloadTest, PingIsAcceptedWithNothingToScan) {
-  ParsedWebhook parsed = MustParse(
-      ReceiverType::kGitHub,
-      GitHubRequest("ping", R"({"zen":"Keep it logically awesome.","hook_id":1})"));
+  ParsedWebhook parsed =
+      MustParse(ReceiverType::kGitHub,
+                GitHubRequest("ping", R"({"zen":"Keep it logically awesome.","hook_id":1})"));
   EXPECT_TRUE(parsed.events.empty());
   EXPECT_FALSE(parsed.all_resources);
   EXPECT_NE(parsed.ignored_reason.find("ping"), std::string::npos);
 }
 
 TEST(GitHubPayloadTest, IgnoresOtherEventsActionsAndPackageTypes) {
-  EXPECT_TRUE(MustParse(ReceiverType::kGitHub, GitHubRequest("push", R"({"ref":"refs/heads/main"})"))
-                  .events.empty());
+  EXPECT_TRUE(
+      MustParse(ReceiverType::kGitHub, GitHubRequest("push", R"({"ref":"refs/heads/main"})"))
+          .events.empty());
   EXPECT_TRUE(MustParse(ReceiverType::kGitHub,
                         GitHubRequest("registry_package", GitHubPackagePayload("deleted")))
                   .events.empty());
@@ -335,8 +338,9 @@ TEST(GitHubPayloadTest, MissingSignatureIsUnauthorizedEvenForPing) {
 TEST(GitHubPayloadTest, MissingOwnerIsInvalid) {
   Error error = MustFail(
       ReceiverType::kGitHub,
-      GitHubRequest("registry_package",
-                    R"({"action":"published","registry_package":{"name":"app","package_type":"CONTAINER"}})"));
+      GitHubRequest(
+          "registry_package",
+          R"({"action":"published","registry_package":{"name":"app","package_type":"CONTAINER"}})"));
   EXPECT_EQ(error.kind(), ErrorKind::kInvalidSpec);
   EXPECT_NE(error.message().find("registry_package.namespace"), std::string::npos)
       << error.message();
@@ -362,8 +366,8 @@ constexpr char kHarborTagged[] = R"({"type":"PUSH_ARTIFACT","occur_at":158692230
     "repo_full_name":"documentation/test_slack","repo_type":"private"}}})";
 
 WebhookRequest HarborRequest(std::string body, std::string authorization = kToken) {
-  return Post(std::move(body), {{"Content-Type", "application/json"},
-                                {"Authorization", std::move(authorization)}});
+  return Post(std::move(body),
+              {{"Content-Type", "application/json"}, {"Authorization", std::move(authorization)}});
 }
 
 TEST(HarborPayloadTest, ParsesTaggedPush) {
@@ -412,8 +416,9 @@ TEST(HarborPayloadTest, AuthenticatesBeforeParsing) {
 }
 
 TEST(HarborPayloadTest, MissingRepositoryNameIsInvalid) {
-  Error error = MustFail(ReceiverType::kHarbor,
-                         HarborRequest(R"({"type":"PUSH_ARTIFACT","event_data":{"repository":{}}})"));
+  Error error =
+      MustFail(ReceiverType::kHarbor,
+               HarborRequest(R"({"type":"PUSH_ARTIFACT","event_data":{"repository":{}}})"));
   EXPECT_EQ(error.kind(), ErrorKind::kInvalidSpec);
   EXPECT_NE(error.message().find("event_data.repository.repo_full_name"), std::string::npos)
       << error.message();
@@ -436,9 +441,9 @@ TEST(QuayPayloadTest, OneEventPerUpdatedTag) {
 }
 
 TEST(QuayPayloadTest, AcceptsEarlyObjectForm) {
-  ParsedWebhook parsed = MustParse(
-      ReceiverType::kQuay,
-      Post(R"({"pushed_image_count":2,"name":"ubuntu","repository":"devtable/ubuntu",
+  ParsedWebhook parsed =
+      MustParse(ReceiverType::kQuay,
+                Post(R"({"pushed_image_count":2,"name":"ubuntu","repository":"devtable/ubuntu",
                "docker_url":"quay.example.com:8443/devtable/ubuntu",
                "updated_tags":{"latest":"b750fe79269d2ec9a3c593ef05b4332b1d1a02a62b4accb2c21d589ff2f5f2dc"},
                "namespace":"devtable","visibility":"private"})"));
@@ -448,8 +453,8 @@ TEST(QuayPayloadTest, AcceptsEarlyObjectForm) {
 }
 
 TEST(QuayPayloadTest, WrongShapeIsInvalid) {
-  Error error = MustFail(ReceiverType::kQuay,
-                         Post(R"({"repository":"a/b","updated_tags":"latest"})"));
+  Error error =
+      MustFail(ReceiverType::kQuay, Post(R"({"repository":"a/b","updated_tags":"latest"})"));
   EXPECT_NE(error.message().find("updated_tags"), std::string::npos) << error.message();
   EXPECT_EQ(MustFail(ReceiverType::kQuay, Post(R"({"updated_tags":[]})")).kind(),
             ErrorKind::kInvalidSpec);
@@ -466,15 +471,14 @@ TEST(GenericPayloadTest, AnyBodyScansAllResources) {
 }
 
 TEST(GenericPayloadTest, ImageAndTagNameOneRepository) {
-  ParsedWebhook parsed = MustParse(
-      ReceiverType::kGeneric, Post(R"({"image":"registry.example.com/app","tag":"1.4.0"})"));
+  ParsedWebhook parsed = MustParse(ReceiverType::kGeneric,
+                                   Post(R"({"image":"registry.example.com/app","tag":"1.4.0"})"));
   EXPECT_FALSE(parsed.all_resources);
   ASSERT_EQ(parsed.events.size(), 1u);
   EXPECT_EQ(parsed.events[0].registry, "registry.example.com");
   EXPECT_EQ(parsed.events[0].repository, "app");
   EXPECT_EQ(parsed.events[0].tag, "1.4.0");
-  ParsedWebhook inline_tag =
-      MustParse(ReceiverType::kGeneric, Post(R"({"image":"nginx:1.25"})"));
+  ParsedWebhook inline_tag = MustParse(ReceiverType::kGeneric, Post(R"({"image":"nginx:1.25"})"));
   ASSERT_EQ(inline_tag.events.size(), 1u);
   EXPECT_EQ(inline_tag.events[0].repository, "library/nginx");
   EXPECT_EQ(inline_tag.events[0].tag, "1.25");
@@ -493,8 +497,8 @@ TEST(GenericPayloadTest, BadImageIsInvalid) {
 TEST(GenericHmacPayloadTest, ChecksXSignature) {
   const std::string body = R"({"image":"ghcr.io/acme/app"})";
   for (const char* algorithm : {"sha1", "sha256", "sha512"}) {
-    WebhookRequest request =
-        Post(body, {{"X-Signature", std::string(algorithm) + "=" + HmacHex(algorithm, kToken, body)}});
+    WebhookRequest request = Post(
+        body, {{"X-Signature", std::string(algorithm) + "=" + HmacHex(algorithm, kToken, body)}});
     EXPECT_EQ(MustParse(ReceiverType::kGenericHmac, request).events.size(), 1u) << algorithm;
   }
   Error missing = MustFail(ReceiverType::kGenericHmac, Post(body));
@@ -518,8 +522,8 @@ TEST(MalformedPayloadTest, TruncatedJsonReportsPositionOnly) {
 }
 
 TEST(MalformedPayloadTest, GarbageIsInvalidForEveryJsonType) {
-  for (ReceiverType type : {ReceiverType::kDistribution, ReceiverType::kDockerHub,
-                            ReceiverType::kQuay}) {
+  for (ReceiverType type :
+       {ReceiverType::kDistribution, ReceiverType::kDockerHub, ReceiverType::kQuay}) {
     for (const char* body : {"", "\xff\xfe\x00garbage", "{\"a\":", "nul", "{} {}"}) {
       EXPECT_EQ(MustFail(type, Post(body)).kind(), ErrorKind::kInvalidSpec)
           << ReceiverTypeName(type) << " " << body;
@@ -543,9 +547,8 @@ TEST(MalformedPayloadTest, LongBadTokenIsNotEchoed) {
   Error error = MustFail(ReceiverType::kQuay, Post("{\"repository\": " + run + "}"));
   EXPECT_EQ(error.message().find("xxxxxxxxxx"), std::string::npos) << error.message();
   const std::string type(5000, 'T');
-  ParsedWebhook ignored = MustParse(
-      ReceiverType::kHarbor,
-      HarborRequest(R"({"type":")" + type + R"(","event_data":{}})"));
+  ParsedWebhook ignored = MustParse(ReceiverType::kHarbor,
+                                    HarborRequest(R"({"type":")" + type + R"(","event_data":{}})"));
   EXPECT_LT(ignored.ignored_reason.size(), 150u);
 }
 
@@ -555,14 +558,14 @@ TEST(MalformedPayloadTest, DeepNestingIsRejectedBeforeParsing) {
   EXPECT_NE(error.message().find("nested too deeply"), std::string::npos) << error.message();
   EXPECT_TRUE(MustParse(ReceiverType::kGeneric, Post(deep)).all_resources);
   // Brackets inside strings do not count.
-  const std::string in_string = R"({"repository":"a/b","homepage":")" + std::string(1000, '[') +
-                                R"(","updated_tags":["x"]})";
+  const std::string in_string =
+      R"({"repository":"a/b","homepage":")" + std::string(1000, '[') + R"(","updated_tags":["x"]})";
   EXPECT_EQ(MustParse(ReceiverType::kQuay, Post(in_string)).events.size(), 1u);
 }
 
 TEST(MalformedPayloadTest, HugeBodiesAreRejectedAndLargeOnesParsed) {
-  const std::string huge = R"({"repository":"a/b","homepage":")" +
-                           std::string(kMaxPayloadBytes, 'h') + R"("})";
+  const std::string huge =
+      R"({"repository":"a/b","homepage":")" + std::string(kMaxPayloadBytes, 'h') + R"("})";
   Error error = MustFail(ReceiverType::kQuay, Post(huge));
   EXPECT_NE(error.message().find("larger than"), std::string::npos) << error.message();
   const std::string large = R"({"repository":"a/b","homepage":")" +

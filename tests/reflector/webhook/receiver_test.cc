@@ -79,7 +79,8 @@ TEST(DecodeReceiverTest, AcceptsEveryNotificationVersion) {
   }
   Error error = MustFail(
       "apiVersion: notification.toolkit.fluxcd.io/v1beta1\nkind: Receiver\nmetadata: {name: r}\n"
-      "spec: {type: generic, secretRef: {name: t}, resources: [{kind: ImageRepository, name: a}]}\n");
+      "spec: {type: generic, secretRef: {name: t}, resources: [{kind: ImageRepository, name: "
+      "a}]}\n");
   EXPECT_NE(error.message().find("apiVersion"), std::string::npos) << error.message();
 }
 
@@ -96,11 +97,11 @@ TEST(DecodeReceiverTest, UnknownTypeListsSupportedOnes) {
 }
 
 TEST(DecodeReceiverTest, MissingSecretRefNameIsNamed) {
-  Error error = MustFail(
-      WithSpec("  type: quay\n  resources: [{kind: ImageRepository, name: a}]\n"));
+  Error error =
+      MustFail(WithSpec("  type: quay\n  resources: [{kind: ImageRepository, name: a}]\n"));
   EXPECT_NE(error.message().find("spec.secretRef.name"), std::string::npos) << error.message();
-  Error empty = MustFail(WithSpec(
-      "  type: quay\n  secretRef: {}\n  resources: [{kind: ImageRepository, name: a}]\n"));
+  Error empty = MustFail(
+      WithSpec("  type: quay\n  secretRef: {}\n  resources: [{kind: ImageRepository, name: a}]\n"));
   EXPECT_NE(empty.message().find("spec.secretRef.name"), std::string::npos) << empty.message();
 }
 
@@ -136,10 +137,9 @@ TEST(DecodeReceiverTest, MalformedYamlIsInvalidSpec) {
 }
 
 TEST(ReceiverTypeTest, NamesRoundTrip) {
-  for (ReceiverType type :
-       {ReceiverType::kDistribution, ReceiverType::kDockerHub, ReceiverType::kGitHub,
-        ReceiverType::kHarbor, ReceiverType::kQuay, ReceiverType::kGeneric,
-        ReceiverType::kGenericHmac}) {
+  for (ReceiverType type : {ReceiverType::kDistribution, ReceiverType::kDockerHub,
+                            ReceiverType::kGitHub, ReceiverType::kHarbor, ReceiverType::kQuay,
+                            ReceiverType::kGeneric, ReceiverType::kGenericHmac}) {
     EXPECT_EQ(ParseReceiverType(ReceiverTypeName(type)), type);
   }
   EXPECT_EQ(ReceiverTypeName(ReceiverType::kGenericHmac), "generic-hmac");

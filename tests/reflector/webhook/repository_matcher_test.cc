@@ -42,7 +42,8 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"OtherPath", "ghcr.io/acme/app", Event("ghcr.io", "acme/other"), false},
         MatchCase{"OtherHost", "ghcr.io/acme/app", Event("quay.io", "acme/app"), false},
         MatchCase{"HostCaseInsensitive", "ghcr.io/acme/app", Event("GHCR.io", "Acme/App"), true},
-        MatchCase{"DockerHubOfficialShortImage", "nginx", Event("docker.io", "library/nginx"), true},
+        MatchCase{"DockerHubOfficialShortImage", "nginx", Event("docker.io", "library/nginx"),
+                  true},
         MatchCase{"DockerHubOfficialShortEvent", "docker.io/library/nginx",
                   Event("registry-1.docker.io", "nginx"), true},
         MatchCase{"DockerHubIndexAlias", "index.docker.io/stefan/podinfo",
@@ -52,8 +53,8 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"DockerHubNotLibraryForUser", "stefan/nginx", Event("docker.io", "nginx"), false},
         MatchCase{"LoopbackAliasSamePort", "127.0.0.1:5000/app", Event("localhost:5000", "app"),
                   true},
-        MatchCase{"LoopbackIpv6Alias", "[::1]:5000/team/app",
-                  Event("localhost:5000", "team/app"), true},
+        MatchCase{"LoopbackIpv6Alias", "[::1]:5000/team/app", Event("localhost:5000", "team/app"),
+                  true},
         MatchCase{"LoopbackOtherPort", "127.0.0.1:5001/app", Event("localhost:5000", "app"), false},
         MatchCase{"LoopbackNoPortVsPort", "localhost/app", Event("127.0.0.1:5000", "app"), false},
         MatchCase{"NotLoopbackAlias", "10.0.0.1:5000/app", Event("localhost:5000", "app"), false},
@@ -112,11 +113,11 @@ TEST(SelectRepositoriesTest, ExplicitNamespace) {
 
 TEST(SelectRepositoriesTest, EventForAnotherImageScansNothing) {
   Receiver receiver = MakeReceiver({Named("podinfo"), Named("nginx")});
-  EXPECT_EQ(SelectRepositories(receiver, Events({Event("docker.io", "library/nginx")}),
-                               kRepositories),
-            (Keys{{"apps", "nginx"}}));
-  EXPECT_TRUE(SelectRepositories(receiver, Events({Event("quay.io", "x/y")}), kRepositories)
-                  .empty());
+  EXPECT_EQ(
+      SelectRepositories(receiver, Events({Event("docker.io", "library/nginx")}), kRepositories),
+      (Keys{{"apps", "nginx"}}));
+  EXPECT_TRUE(
+      SelectRepositories(receiver, Events({Event("quay.io", "x/y")}), kRepositories).empty());
 }
 
 TEST(SelectRepositoriesTest, WildcardSelectsByLabels) {
@@ -124,7 +125,8 @@ TEST(SelectRepositoriesTest, WildcardSelectsByLabels) {
   ParsedWebhook all;
   all.all_resources = true;
   EXPECT_EQ(SelectRepositories(receiver, all, kRepositories), (Keys{{"apps", "nginx"}}));
-  Receiver everywhere = MakeReceiver({Labelled({{"scan", "webhook"}}), Labelled({{"scan", "webhook"}}, "other")});
+  Receiver everywhere =
+      MakeReceiver({Labelled({{"scan", "webhook"}}), Labelled({{"scan", "webhook"}}, "other")});
   EXPECT_EQ(SelectRepositories(everywhere, Events({Event("docker.io", "nginx")}), kRepositories),
             (Keys{{"apps", "nginx"}, {"other", "nginx"}}));
 }
@@ -146,9 +148,9 @@ TEST(SelectRepositoriesTest, AllResourcesScansEveryCandidate) {
 
 TEST(SelectRepositoriesTest, LoopbackEventMatchesLocalRegistry) {
   Receiver receiver = MakeReceiver({Named("local"), Named("podinfo")});
-  EXPECT_EQ(SelectRepositories(receiver, Events({Event("localhost:5000", "demo/app")}),
-                               kRepositories),
-            (Keys{{"apps", "local"}}));
+  EXPECT_EQ(
+      SelectRepositories(receiver, Events({Event("localhost:5000", "demo/app")}), kRepositories),
+      (Keys{{"apps", "local"}}));
 }
 
 TEST(SelectRepositoriesTest, NoEventsAndNotAllMeansNothing) {

@@ -41,7 +41,7 @@ TEST(VerifyHmacSignatureTest, RejectsWrongKeyBodyOrFormat) {
   EXPECT_FALSE(VerifyHmacSignature(good, kData, "jefe"));
   EXPECT_FALSE(VerifyHmacSignature(good, std::string(kData) + " ", kKey));
   EXPECT_FALSE(VerifyHmacSignature("", kData, kKey));
-  EXPECT_FALSE(VerifyHmacSignature(kSha256, kData, kKey));                     // no algorithm
+  EXPECT_FALSE(VerifyHmacSignature(kSha256, kData, kKey));                         // no algorithm
   EXPECT_FALSE(VerifyHmacSignature(std::string("sha1=") + kSha256, kData, kKey));  // wrong algo
   EXPECT_FALSE(VerifyHmacSignature(std::string("md5=") + kSha256, kData, kKey));
   EXPECT_FALSE(VerifyHmacSignature(good.substr(0, good.size() - 2), kData, kKey));  // truncated

@@ -22,7 +22,8 @@ Receiver MakeReceiver(std::string ns, std::string name, ReceiverType type) {
   return r;
 }
 
-WebhookRequest Post(std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+WebhookRequest Post(std::string body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
   return WebhookRequest{"POST", std::move(headers), std::move(body)};
 }
 
@@ -99,8 +100,9 @@ TEST_F(WebhookDispatcherTest, SuspendedIs503) {
 TEST_F(WebhookDispatcherTest, BadSignatureIs401) {
   const std::string body = "{}";
   DispatchResult r = dispatcher_.Dispatch(
-      PathOf("apps/gh"), Post(body, {{"X-GitHub-Event", "ping"},
-                                     {"X-Hub-Signature-256", "sha256=" + HmacHex("sha256", "x", body)}}));
+      PathOf("apps/gh"),
+      Post(body, {{"X-GitHub-Event", "ping"},
+                  {"X-Hub-Signature-256", "sha256=" + HmacHex("sha256", "x", body)}}));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.message.find("gh-token"), std::string::npos);
 }
