@@ -935,9 +935,13 @@ Result<void> StandaloneRunner::Run(const std::atomic<bool>& stop) {
   }
   ready.store(true);
 
+  // Automations go through a work queue (workqueue_* series under "imageupdateautomation").
   runtime::WorkQueue queue({.min_retry_delay = impl_->options().min_retry_delay,
                             .max_retry_delay = impl_->options().max_retry_delay,
-                            .clock = nullptr});
+                            .clock = nullptr,
+                            .metrics = prometheus.work_queue_metrics(),
+                            .name_of = {},
+                            .name = "imageupdateautomation"});
   std::vector<std::thread> workers;
   for (int i = 0; i < std::max(1, impl_->options().concurrent); ++i) {
     workers.emplace_back([this, &queue] { impl_->AutomationWorker(queue); });

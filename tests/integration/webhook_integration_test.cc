@@ -270,6 +270,9 @@ TEST_F(WebhookIntegrationTest, RegistryNotificationDrivesTheCommit) {
   EXPECT_THAT(metrics, HasSubstr("imgauto_git_pushes_total{result=\"success\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("imgauto_image_detection_latency_seconds_count{source=\"webhook\"}"));
   EXPECT_THAT(metrics, HasSubstr("imgauto_webhook_silent{receiver=\"flux-system/registry\"} 0"));
+  // Standalone automations run off a work queue too.
+  EXPECT_THAT(metrics, HasSubstr("workqueue_adds_total{controller=\"imageupdateautomation\","
+                                 "name=\"imageupdateautomation\"}"));
   // The Receiver's status file tells the user the path to configure.
   Result<std::string> status =
       ReadFile(state_.path() / "status/receiver/flux-system/registry.yaml");
