@@ -682,6 +682,11 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       entry.object.status = it->second.object.status;
       entry.written_status = it->second.written_status;
     }
+    if (it != old.end()) {
+      // A webhook's scan request survives a reload (the spec may have changed meanwhile).
+      entry.scan_requests = it->second.scan_requests;
+      if (entry.scan_requests > 0) entry.due = std::min(entry.due, now);
+    }
     out[key] = std::move(entry);
   }
 
