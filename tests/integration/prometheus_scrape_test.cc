@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -123,12 +124,18 @@ class PrometheusScrapeTest : public ::testing::Test {
     metrics_->RecordReconcile(Record("ImageUpdateAutomation", "fleet", true, kDuration));
     metrics_->RecordPolicyEvaluation("apps", "web", true, "ghcr.io/acme/web", "1.2.3");
     metrics_->RecordAutomationRun("apps", "fleet", "pushed");
+    if (with_suspended_.load()) {
+      runtime::ReconcileRecord paused = Record("ImageUpdateAutomation", "paused", true, kDuration);
+      paused.suspended = true;
+      metrics_->RecordReconcile(paused);
+    }
   }
 
   std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
 
   std::unique_ptr<metrics::PrometheusMetrics> metrics_;
   std::unique_ptr<metrics::HttpServer> server_;
+  std::atomic<bool> with_suspended_{false};
   std::jthread recorder_;
 };
 
@@ -312,6 +319,46 @@ TEST(PrometheusServerTest, StartFailureCarriesPrometheusStderr) {
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().kind(), ErrorKind::kTransient);
   EXPECT_THAT(started.error().message(), HasSubstr("broken.rules.yml"));
+}
+
+// ../shared/docs/user-queries.md: what teams running Flux image automation query today. Each
+// expression must return data for the image kinds with imgauto in place of Flux's controllers.
+TEST_F(PrometheusScrapeTest, UserQueriesFromFluxRunbooksReturnData) {
+  with_suspended_ = true;
+  Result<std::unique_ptr<PrometheusServer>> started =
+      PrometheusServer::Start({.targets = {target()}, .rule_files = {}});
+  ASSERT_TRUE(started) << started.error().message();
+  PrometheusServer& prometheus = **started;
+  const std::vector<std::string> queries = {
+      // dashboards
+      R"(gotk_reconcile_condition{type="Ready", status="True"})",
+      R"(histogram_quantile(0.95, gotk_reconcile_duration_bucket))",
+      R"(rate(gotk_reconcile_condition{type="Ready", status="False"}[5m]))",
+      R"(flux_reconciliation_duration_seconds)",
+      R"(flux_reconciliation_success_total)",
+      R"(flux_image_policy_evaluation_total)",
+      R"(flux_image_automation_run_total)",
+      // alert rules (FluxReconciliationFailure, FluxSuspended)
+      R"(gotk_reconcile_condition{type="Ready", status="False"} == 1)",
+      R"(gotk_suspend_status == 1)",
+  };
+  for (const std::string& query : queries) {
+    Result<nlohmann::json> result = prometheus.QueryUntilData(query, kWait);
+    ASSERT_TRUE(result) << query << ": " << result.error().message();
+    EXPECT_FALSE(result->empty()) << query;
+    // Every series the query returns is about an image kind (or has no kind at all, as
+    // flux_image_* do).
+    for (const nlohmann::json& element : *result) {
+      const std::string kind = element["metric"].value("kind", "");
+      EXPECT_TRUE(kind.empty() || kind == "ImageRepository" || kind == "ImagePolicy" ||
+                  kind == "ImageUpdateAutomation")
+          << query << ": " << element.dump();
+    }
+  }
+  Result<nlohmann::json> suspended = prometheus.Query("gotk_suspend_status == 1");
+  ASSERT_TRUE(suspended);
+  ASSERT_EQ(suspended->size(), 1u) << suspended->dump();
+  EXPECT_EQ((*suspended)[0]["metric"].value("name", ""), "paused");
 }
 
 }  // namespace
