@@ -9,10 +9,16 @@ IMGAUTO=${IMGAUTO:-build/dev/cmd/imgauto}
 WORK=$(mktemp -d /tmp/imgauto-demo.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 REG="127.0.0.1:$PORT"
+HOOK_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+METRICS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+HOOK_TOKEN=demo-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# Flux's receiver path: sha256(token + Receiver name + namespace).
+HOOK_PATH=/hook/$(printf '%s' "${HOOK_TOKEN}registryflux-system" | sha256sum | cut -d' ' -f1)
 
 cleanup() {
   [ -n "${REG_PID:-}" ] && kill "$REG_PID" 2>/dev/null
   [ -n "${GIT_PID:-}" ] && kill "$GIT_PID" 2>/dev/null
+  [ -n "${RUN_PID:-}" ] && kill "$RUN_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -26,6 +32,16 @@ version: 0.1
 log: {level: error, accesslog: {disabled: true}}
 storage: {filesystem: {rootdirectory: $WORK/registry}, delete: {enabled: true}}
 http: {addr: $REG, secret: imgauto-demo}
+# Push notifications for imgauto's webhook receiver (used at the end of the demo; until imgauto
+# listens the registry keeps them queued and retries).
+notifications:
+  endpoints:
+    - name: imgauto
+      url: http://127.0.0.1:$HOOK_PORT$HOOK_PATH
+      timeout: 2s
+      threshold: 3
+      backoff: 1s
+      ignore: {actions: [pull]}
 YAML
 docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
 REG_PID=$!
@@ -147,5 +163,50 @@ run git -C "$WORK/git/fleet.git" show main:docker-compose.yml
 echo
 echo "Status files (what 'kubectl get -o yaml' would show):"
 run cat "$WORK/run-state/status/imageupdateautomation/flux-system/fleet.yaml"
+
+step "Long-running mode with a registry webhook: a push reaches git without waiting for the poll"
+cat > "$WORK/manifests/receiver.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata: {name: webhook-token, namespace: flux-system}
+stringData: {token: $HOOK_TOKEN}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata: {name: registry, namespace: flux-system}
+spec:
+  type: distribution
+  secretRef: {name: webhook-token}
+  resources:
+    - {kind: ImageRepository, name: app}
+YAML
+sed -i 's/interval: 1m/interval: 1h/' "$WORK/manifests/image.yaml"
+cat "$WORK/manifests/receiver.yaml"
+echo "(the ImageRepository now scans hourly; the registry notifies 127.0.0.1:$HOOK_PORT$HOOK_PATH)"
+"$IMGAUTO" run --manifests "$WORK/manifests" --state-dir "$WORK/run-state" \
+  --webhook-addr "127.0.0.1:$HOOK_PORT" --metrics-addr "127.0.0.1:$METRICS_PORT" \
+  --health-addr "" --log-level error &
+RUN_PID=$!
+# Ready once the receiver answers (an unknown path is a 404) and the backlog of earlier
+# notifications drained.
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$HOOK_PORT/hook/x")" = 404 ] && break
+  sleep 0.1
+done
+sleep 3
+before=$(git -C "$WORK/git/fleet.git" rev-parse main)
+start=$(date +%s.%N)
+printf '  %-26s %s\n' v1.4.0 "$(scripts/registry-push.sh "http://$REG" demo/app v1.4.0)"
+for _ in $(seq 1 200); do
+  [ "$(git -C "$WORK/git/fleet.git" rev-parse main)" != "$before" ] && break
+  sleep 0.05
+done
+end=$(date +%s.%N)
+printf 'registry push -> commit pushed to git: %.2f s\n' "$(python3 -c "print($end - $start)")"
+run git -C "$WORK/git/fleet.git" log --oneline -3 main
+echo "Delivery metrics on /metrics (lead time by source, webhook events):"
+curl -s "http://127.0.0.1:$METRICS_PORT/metrics" |
+  grep -E '^(imgauto_lead_time_seconds_count|imgauto_webhook_events_total|imgauto_git_pushes_total|imgauto_image_policy_info)' || true
+kill "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null || true; RUN_PID=
 
 step "Done. The registry and git server are stopped and $WORK removed on exit."
