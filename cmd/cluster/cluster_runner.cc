@@ -523,7 +523,10 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       std::map<ObjectKey, json> listed;
       for (json& item : (*list)["items"]) {
         Normalize(kind, resource, item);
-        listed[KeyOf(item)] = std::move(item);
+        // The key first: the right operand of `=` (moving `item` out) is evaluated before the
+        // left one, so KeyOf(item) in the subscript would read a moved-from object.
+        const ObjectKey key = KeyOf(item);
+        listed[key] = std::move(item);
       }
       std::vector<json> gone;
       {

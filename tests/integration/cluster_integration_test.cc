@@ -156,6 +156,11 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   SetUpLoop();
   if (IsSkipped()) return;
   const std::string base = *RevParse(bare_, "main");
+  // A second object of a kind listed at startup must be reconciled too (the initial list once
+  // kept only one object per kind).
+  api_->Put({{"apiVersion", kImageV1}, {"kind", "ImageRepository"},
+             {"metadata", {{"name", "app-copy"}, {"namespace", "flux-system"}}},
+             {"spec", {{"image", image_}, {"interval", "1h"}, {"secretRef", {{"name", "regcred"}}}}}});
   std::unique_ptr<testing::Process> controllers =
       StartController({"controllers", "--storage-path", dir_.Path("data").string(),
                        "--concurrent", "2"});
@@ -176,6 +181,13 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
 
   std::optional<json> repo = Get("ImageRepository", "app");
   EXPECT_EQ(At(repo, json::json_pointer("/status/lastScanResult/tagCount")), "3");
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return At(Get("ImageRepository", "app-copy"),
+                  json::json_pointer("/status/lastScanResult/tagCount")) == "3";
+      },
+      std::chrono::seconds(30)))
+      << controllers->Stderr();
   EXPECT_EQ(At(repo, json::json_pointer("/status/conditions/0/status")), "True");
   EXPECT_EQ(At(repo, json::json_pointer("/status/observedGeneration")), "1");
   std::optional<json> policy = Get("ImagePolicy", "app");
