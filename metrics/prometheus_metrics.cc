@@ -110,15 +110,15 @@ class ProcessCollector final : public prometheus::Collectable {
       out.push_back(std::move(f));
     };
     if (fields.size() > 23) {
-      family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+      family("process_cpu_seconds_total", "CPU seconds used by this process (user plus system).",
              prometheus::MetricType::Counter,
              (std::stod(fields[13]) + std::stod(fields[14])) / ticks);
-      family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+      family("process_virtual_memory_bytes", "Bytes of virtual address space of this process.",
              prometheus::MetricType::Gauge, std::stod(fields[22]));
-      family("process_resident_memory_bytes", "Resident memory size in bytes.",
+      family("process_resident_memory_bytes", "Bytes of this process resident in memory.",
              prometheus::MetricType::Gauge, std::stod(fields[23]) * page);
     }
-    family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+    family("process_start_time_seconds", "When this process started, in seconds since the Unix epoch.",
            prometheus::MetricType::Gauge, start_time_);
     std::error_code ec;
     double fds = 0;
@@ -126,10 +126,10 @@ class ProcessCollector final : public prometheus::Collectable {
          !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
       ++fds;
     }
-    family("process_open_fds", "Number of open file descriptors.", prometheus::MetricType::Gauge,
+    family("process_open_fds", "File descriptors this process has open.", prometheus::MetricType::Gauge,
            fds);
     long max_fds = sysconf(_SC_OPEN_MAX);
-    family("process_max_fds", "Maximum number of open file descriptors.",
+    family("process_max_fds", "Limit on open file descriptors for this process.",
            prometheus::MetricType::Gauge, static_cast<double>(max_fds));
     return out;
   }
@@ -615,7 +615,7 @@ PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
   auto& r = *s.registry;
   s.duration = &prometheus::BuildHistogram()
                     .Name("gotk_reconcile_duration_seconds")
-                    .Help("The duration in seconds of a GitOps Toolkit resource reconciliation.")
+                    .Help("How long each reconcile of an image.toolkit.fluxcd.io object took, in seconds.")
                     .Register(r);
   s.legacy_duration = &prometheus::BuildHistogram()
                            .Name("gotk_reconcile_duration")
@@ -650,15 +650,15 @@ PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
                            .Register(r);
   s.reconcile_total = &prometheus::BuildCounter()
                            .Name("controller_runtime_reconcile_total")
-                           .Help("Total number of reconciliations per controller")
+                           .Help("Reconciles per controller and result.")
                            .Register(r);
   s.reconcile_errors = &prometheus::BuildCounter()
                             .Name("controller_runtime_reconcile_errors_total")
-                            .Help("Total number of reconciliation errors per controller")
+                            .Help("Reconciles per controller that returned an error.")
                             .Register(r);
   s.reconcile_time = &prometheus::BuildHistogram()
                           .Name("controller_runtime_reconcile_time_seconds")
-                          .Help("Length of time per reconciliation per controller")
+                          .Help("Seconds each reconcile took, per controller.")
                           .Register(r);
   s.policy_info = &prometheus::BuildGauge()
                        .Name("imgauto_image_policy_info")
@@ -697,10 +697,25 @@ PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
                      .Name("imgauto_lead_time_seconds")
                      .Help("Time from an image push to the git push that deployed it.")
                      .Register(r);
+  // The delivery histograms exist at zero from the start, so that increase()/rate() count the
+  // first observation after a restart too.
+  for (const char* source : {"webhook", "poll"}) {
+    s.HistogramSeries(s.detection, {{"source", source}}, LatencyBuckets(), nullptr);
+    s.HistogramSeries(s.lead_time, {{"source", source}}, LatencyBuckets(), nullptr);
+    for (const char* stage : {"detect", "commit", "push"}) {
+      s.HistogramSeries(s.lead_time_stage, {{"stage", stage}, {"source", source}},
+                        LatencyBuckets(), nullptr);
+    }
+  }
+  for (const char* kind : {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"}) {
+    s.HistogramSeries(s.time_to_restore, {{"kind", kind}}, LatencyBuckets(), nullptr);
+  }
   s.git_pushes = &prometheus::BuildCounter()
                       .Name("imgauto_git_pushes_total")
                       .Help("Git push attempts of ImageUpdateAutomations by result.")
                       .Register(r);
+  s.git_pushes->Add({{"result", "success"}});
+  s.git_pushes->Add({{"result", "failure"}});
   s.webhook_requests = &prometheus::BuildCounter()
                             .Name("imgauto_webhook_requests_total")
                             .Help("HTTP requests to webhook receivers by receiver and status "
@@ -725,51 +740,43 @@ PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
                           .Register(r);
   s.leader = &prometheus::BuildGauge()
                   .Name("leader_election_master_status")
-                  .Help("Gauge of if the reporting system is master of the relevant lease, 0 "
-                        "indicates backup, 1 indicates master. 'name' is the string used to "
-                        "identify the lease. Please make sure to group by name.")
+                  .Help("1 while this replica holds the named Lease, 0 while it waits.")
                   .Register(r);
   s.rest_requests = &prometheus::BuildCounter()
                          .Name("rest_client_requests_total")
-                         .Help("Number of HTTP requests, partitioned by status code, method, and "
-                               "host.")
+                         .Help("Kubernetes API requests by status code (<error> when none), method and host.")
                          .Register(r);
   s.queue_depth = &prometheus::BuildGauge()
                        .Name("workqueue_depth")
-                       .Help("Current depth of workqueue")
+                       .Help("Keys waiting in the work queue.")
                        .Register(r);
   s.queue_adds = &prometheus::BuildCounter()
                       .Name("workqueue_adds_total")
-                      .Help("Total number of adds handled by workqueue")
+                      .Help("Keys added to the work queue.")
                       .Register(r);
   s.queue_latency = &prometheus::BuildHistogram()
                          .Name("workqueue_queue_duration_seconds")
-                         .Help("How long in seconds an item stays in workqueue before being "
-                               "requested")
+                         .Help("Seconds a key waited in the work queue before a worker took it.")
                          .Register(r);
   s.queue_work = &prometheus::BuildHistogram()
                       .Name("workqueue_work_duration_seconds")
-                      .Help("How long in seconds processing an item from workqueue takes.")
+                      .Help("Seconds a worker spent on a key.")
                       .Register(r);
   s.queue_unfinished = &prometheus::BuildGauge()
                             .Name("workqueue_unfinished_work_seconds")
-                            .Help("How many seconds of work has been done that is in progress "
-                                  "and hasn't been observed by work_duration. Large values "
-                                  "indicate stuck threads. One can deduce the number of stuck "
-                                  "threads by observing the rate at which this increases.")
+                            .Help("Seconds of work in progress not yet counted in workqueue_work_duration_seconds; steady growth means a stuck worker.")
                             .Register(r);
   s.queue_longest = &prometheus::BuildGauge()
                          .Name("workqueue_longest_running_processor_seconds")
-                         .Help("How many seconds has the longest running processor for "
-                               "workqueue been running.")
+                         .Help("Seconds the longest-running worker has been on its current key.")
                          .Register(r);
   s.queue_retries = &prometheus::BuildCounter()
                          .Name("workqueue_retries_total")
-                         .Help("Total number of retries handled by workqueue")
+                         .Help("Keys re-added to the work queue after a delay (backoff or requeue).")
                          .Register(r);
   prometheus::BuildGauge()
       .Name("imgauto_build_info")
-      .Help("A metric with a constant '1' value labeled by the imgauto version.")
+      .Help("Always 1; the version label is the imgauto version.")
       .Register(r)
       .Add({{"version", options.version}})
       .Set(1);
