@@ -51,8 +51,16 @@ void DeliveryTracker::PolicySelected(const std::string& policy, const std::strin
       scan.at = clock_.Now();  // tags from a previous run's store: detected now
     }
   }
+  {
+    // Nothing to report to (`--once`, tests): do not spend registry requests on it.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (metrics_ == nullptr) return;
+  }
   std::optional<TimePoint> pushed = lead_times_.PushTime(repo, tag);
   if (!pushed && created_lookup) pushed = created_lookup();
+  // An image config `created` long before the detection is not a push time: reproducible
+  // builds stamp 1970 or 1980, and a re-tagged old image would count its age as latency.
+  if (pushed && scan.at - *pushed > kMaxPushAge) pushed.reset();
   std::optional<std::chrono::nanoseconds> latency =
       lead_times_.Selected(policy, repo, tag, scan.source, pushed, scan.at);
   std::lock_guard<std::mutex> lock(mu_);

@@ -39,6 +39,9 @@ class DeliveryTracker {
   using TimePoint = std::chrono::system_clock::time_point;
   using CreatedLookup = std::function<std::optional<TimePoint>()>;
 
+  // Push times older than this at detection are not measured (see PolicySelected).
+  static constexpr std::chrono::hours kMaxPushAge{7 * 24};
+
   // `metrics` is borrowed and may be swapped with set_metrics (null: nothing reported).
   explicit DeliveryTracker(const Clock& clock) : clock_(clock) {}
 

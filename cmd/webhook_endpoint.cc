@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/sha256.h"
+
 namespace imgauto::cmd {
 namespace webhook = reflector::webhook;
 
@@ -27,19 +29,67 @@ void WebhookEndpoint::Configure(std::vector<webhook::ConfiguredReceiver> receive
   }
   receiver_count_ = static_cast<int>(receivers.size());
   dispatcher_.SetReceivers(std::move(receivers));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    key_by_path_digest_.clear();
+    std::map<std::string, Bucket> kept;
+    for (const auto& [key, path] : dispatcher_.Paths()) {
+      key_by_path_digest_[Sha256Hex(path)] = key;
+      if (auto it = buckets_.find(key); it != buckets_.end()) kept[key] = it->second;
+    }
+    if (auto it = buckets_.find(""); it != buckets_.end()) kept[""] = it->second;
+    buckets_ = std::move(kept);  // removed receivers' buckets go
+  }
   if (runtime::ReconcileMetrics* m = metrics_.load()) m->SetWebhookReceivers(std::move(infos));
 }
 
+std::string WebhookEndpoint::ReceiverOfPath(std::string_view path) const {
+  const std::string digest = Sha256Hex(path);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = key_by_path_digest_.find(digest);
+  return it == key_by_path_digest_.end() ? "" : it->second;
+}
+
+bool WebhookEndpoint::Admit(const std::string& receiver) {
+  const double rate = receiver.empty() ? kUnknownRate : kReceiverRate;
+  const double burst = receiver.empty() ? kUnknownBurst : kReceiverBurst;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = buckets_.try_emplace(receiver, Bucket{burst, now});
+  Bucket& b = it->second;
+  if (!inserted) {
+    const double elapsed = std::chrono::duration<double>(now - b.refilled).count();
+    b.tokens = std::min(burst, b.tokens + elapsed * rate);
+    b.refilled = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
 metrics::ServerResponse WebhookEndpoint::Handle(const metrics::ServerRequest& request) {
+  runtime::ReconcileMetrics* metrics = metrics_.load();
+  metrics::ServerResponse response;
+  response.content_type = "application/json";
+  // Per-receiver rate limit before any parsing or signature work.
+  if (const std::string key = ReceiverOfPath(request.path); !Admit(key)) {
+    if (metrics != nullptr) metrics->RecordWebhookRequest(key.empty() ? "unknown" : key, 429);
+    response.status = 429;
+    response.headers.push_back({"Retry-After", "1"});
+    response.body = "{\"message\":\"too many requests\"}\n";
+    return response;
+  }
   webhook::WebhookRequest hook{request.method, request.headers, request.body};
   webhook::DispatchResult result = dispatcher_.Dispatch(request.path, hook);
-  runtime::ReconcileMetrics* metrics = metrics_.load();
+  if (result.status == 200 && result.parsed.events.size() > static_cast<size_t>(kMaxEvents)) {
+    result.status = 400;
+    result.message = "payload lists " + std::to_string(result.parsed.events.size()) +
+                     " push events; at most " + std::to_string(kMaxEvents) + " are accepted";
+  }
   const std::string receiver = result.receiver.empty() ? "unknown" : result.receiver;
   if (metrics != nullptr) metrics->RecordWebhookRequest(receiver, result.status);
 
-  metrics::ServerResponse response;
   response.status = result.status;
-  response.content_type = "application/json";
   nlohmann::json body = {{"message", result.message}};
   if (result.status != 200) {
     logger_.Info("webhook request refused", {{"receiver", receiver},
@@ -61,8 +111,17 @@ metrics::ServerResponse WebhookEndpoint::Handle(const metrics::ServerRequest& re
            webhook::SelectRepositories(configured->receiver, result.parsed, repositories)) {
         requested.push_back(kube::ObjectKey{ns, name});
       }
-      // Remember when each tag was pushed (the event's time, else now) for the lead time.
+      // Remember when each tag was pushed for the lead time: the event's time when plausible,
+      // else now.
       const auto now = clock_.Now();
+      auto push_time = [&](const webhook::PushEvent& event) {
+        if (!event.pushed_at) return now;
+        if (*event.pushed_at < now - std::chrono::hours(1) ||
+            *event.pushed_at > now + std::chrono::minutes(5)) {
+          return now;
+        }
+        return *event.pushed_at;
+      };
       for (const kube::ObjectKey& key : requested) {
         auto repo = std::find_if(repositories.begin(), repositories.end(),
                                  [&](const webhook::RepositoryInfo& r) {
@@ -73,8 +132,7 @@ metrics::ServerResponse WebhookEndpoint::Handle(const metrics::ServerRequest& re
               !webhook::ImageMatchesEvent(repo->image, event)) {
             continue;
           }
-          delivery_.WebhookPushed(key.ns + "/" + key.name, event.tag,
-                                  event.pushed_at.value_or(now));
+          delivery_.WebhookPushed(key.ns + "/" + key.name, event.tag, push_time(event));
         }
       }
       if (!requested.empty() && hooks_.request_scans) scanned = hooks_.request_scans(requested);
@@ -105,8 +163,8 @@ metrics::Route WebhookEndpoint::Route() {
   route.path = "/hook/";
   route.prefix = true;
   route.handler = [this](const metrics::ServerRequest& request) { return Handle(request); };
-  route.rate_limit_per_second = 50;
-  route.rate_limit_burst = 100;
+  route.rate_limit_per_second = kRouteRate;
+  route.rate_limit_burst = static_cast<int>(2 * kRouteRate);
   return route;
 }
 

@@ -6,8 +6,16 @@
 // silence) and the lead-time tracker (image push times from the events) are fed here.
 //
 // Answers: 200 with a one-line JSON summary, 404 for unknown paths (the same for every unknown
-// path), 401 / 400 / 405 / 503 as the dispatcher decides, 429 when the route's rate limit is
-// exhausted (HttpServer). Logs never contain the path (it is derived from the token).
+// path), 401 / 400 / 405 / 503 as the dispatcher decides, 400 for more than kMaxEvents push
+// events in one request, 429 when a rate limit is spent. Rate limits: each receiver has its own
+// token bucket (kReceiverRate/s, bursts of kReceiverBurst), unknown paths share a smaller one, so
+// a flood of guesses cannot silence real receivers; the route as a whole has a wider limit
+// (HttpServer) against floods that would cost the body reads. Logs never contain the path (it
+// is derived from the token).
+//
+// Push times: an event's time is used when it is within an hour before and five minutes after
+// its receipt (a registry's clock or a replayed delivery must not skew the latency metrics);
+// otherwise the receipt time is.
 //
 //   WebhookEndpoint endpoint(tracker, logger, clock, {.repositories = ..., .request_scans = ...});
 //   endpoint.Configure(receivers, repositories, intervals);   // after every (re)load
@@ -18,7 +26,10 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,12 +70,32 @@ class WebhookEndpoint {
 
   // {"<ns>/<name>", "/hook/<digest>"} of every receiver (status files, startup log at debug).
   std::vector<std::pair<std::string, std::string>> Paths() const { return dispatcher_.Paths(); }
+  // The configured receiver `key` ("<ns>/<name>") with its token, or null.
+  std::shared_ptr<const reflector::webhook::ConfiguredReceiver> Find(std::string_view key) const {
+    return dispatcher_.Find(key);
+  }
 
   metrics::ServerResponse Handle(const metrics::ServerRequest& request);
-  // POST /hook/… with a rate limit (per route: 50 requests/s, bursts of 100).
+  // POST /hook/… (route-wide rate limit: kRouteRate requests/s, bursts of 2×).
   metrics::Route Route();
 
+  static constexpr int kMaxEvents = 1000;
+  static constexpr double kReceiverRate = 20;
+  static constexpr double kReceiverBurst = 50;
+  static constexpr double kUnknownRate = 5;
+  static constexpr double kUnknownBurst = 20;
+  static constexpr double kRouteRate = 200;
+
  private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilled{};
+  };
+  // Takes a token from the bucket of `receiver` ("" for unknown paths); false when empty.
+  bool Admit(const std::string& receiver);
+  // The receiver key a path belongs to, or "" (compares sha256 digests, not paths).
+  std::string ReceiverOfPath(std::string_view path) const;
+
   DeliveryTracker& delivery_;
   const Logger& logger_;
   const Clock& clock_;
@@ -72,6 +103,9 @@ class WebhookEndpoint {
   reflector::webhook::WebhookDispatcher dispatcher_;
   std::atomic<runtime::ReconcileMetrics*> metrics_{nullptr};
   std::atomic<int> receiver_count_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> key_by_path_digest_;  // sha256(path) → "<ns>/<name>"
+  std::map<std::string, Bucket> buckets_;                  // by receiver key; "" = unknown
 };
 
 }  // namespace imgauto::cmd

@@ -314,11 +314,20 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                       {{"error", receiver.error().message()}});
         continue;
       }
+      if (Result<void> ok = CheckReceiverNamespaces(*receiver); !ok) {
+        logger_.Error("Receiver not served", {{"receiver", receiver->Key()},
+                                              {"error", ok.error().message()}});
+        continue;
+      }
       Result<aapi::Secret> secret = GetSecret(receiver->ns, receiver->secret_name);
       std::string token;
       if (secret) {
         auto it = secret->data.find("token");
         if (it != secret->data.end()) token = it->second;
+      } else if (secret.error().kind() != ErrorKind::kNotFound) {
+        // The API server hiccuped: keep serving with the token we have rather than 404 the
+        // registry's deliveries until the next reload.
+        if (auto previous = webhooks_.Find(receiver->Key())) token = previous->token;
       }
       if (token.empty()) {
         logger_.Error("Receiver not served: no token",
@@ -344,6 +353,19 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     return {};
   }
 
+  // With --no-cross-namespace-refs a Receiver may only name ImageRepositories of its namespace.
+  Result<void> CheckReceiverNamespaces(const reflector::webhook::Receiver& receiver) const {
+    if (!options_.no_cross_namespace_refs) return {};
+    for (const reflector::webhook::ResourceRef& r : receiver.resources) {
+      if (!r.ns.empty() && r.ns != receiver.ns) {
+        return Error(ErrorKind::kInvalidSpec,
+                     "cross-namespace references are not allowed: resource ImageRepository " +
+                         r.ns + "/" + r.name);
+      }
+    }
+    return {};
+  }
+
   std::vector<reflector::webhook::RepositoryInfo> RepositoryInfos() const {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<reflector::webhook::RepositoryInfo> out;
@@ -363,9 +385,20 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   // each ImageRepository; the watch brings it to a worker, which scans because the token is new.
   std::vector<ObjectKey> RequestScans(const std::vector<ObjectKey>& keys) {
     std::vector<ObjectKey> done;
+    const auto now = std::chrono::steady_clock::now();
     for (const ObjectKey& key : keys) {
       if (!Cached(Kind::kRepository, key)) continue;
       delivery_.ScanRequested(key.ns + "/" + key.name);
+      {
+        // Coalesce: a request patched less than a second ago has not been served yet.
+        std::lock_guard<std::mutex> lock(patch_mu_);
+        auto [it, inserted] = last_scan_patch_.try_emplace(key, now);
+        if (!inserted && now - it->second < std::chrono::seconds(1)) {
+          done.push_back(key);
+          continue;
+        }
+        it->second = now;
+      }
       json patch = {{"metadata",
                      {{"annotations",
                        {{"reconcile.fluxcd.io/requestedAt", FormatRfc3339Nano(clock_.Now())}}}}}};
@@ -926,6 +959,8 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   std::atomic<runtime::ReconcileMetrics*> metrics_{&no_metrics_};
   DeliveryTracker delivery_;
   WebhookEndpoint webhooks_;
+  std::mutex patch_mu_;
+  std::map<ObjectKey, std::chrono::steady_clock::time_point> last_scan_patch_;
   std::filesystem::path automation_cache_root_;
   std::string image_version_;
   kube::Resource repositories_, policies_, automations_, git_repositories_;
@@ -984,33 +1019,35 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
     Impl* impl;
     ~DetachMetrics() { impl->set_metrics(nullptr); }
   } detach{impl};
-  std::stop_source informer_stop;
-  impl_->StartInformers(informer_stop.get_token());
-
   // Registry webhooks: served on every replica (a request only patches an annotation; the
-  // leader's workers scan). The config is re-read every minute (a mounted ConfigMap changes in
-  // place, Secrets rotate).
+  // leader's workers scan). The port is bound before anything else starts, so a bad address is a
+  // clean startup error; the Receivers are loaded once the caches are synced and re-read every
+  // minute (a mounted ConfigMap changes in place, Secrets rotate). Until then every path is 404.
   std::unique_ptr<metrics::HttpServer> webhook_server;
-  std::jthread webhook_reloader;
   if (!options.webhook_config.empty() && !options.webhook_addr.empty()) {
-    while (!impl->Synced() && !stop.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (Result<void> ok = impl->LoadWebhookConfig(); !ok) return ok.error();
     Result<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
         {.address = options.webhook_addr}, {impl->webhooks().Route()});
     if (!server) return server.error().Wrap("--webhook-addr");
     webhook_server = std::move(*server);
+  }
+  std::stop_source informer_stop;
+  impl_->StartInformers(informer_stop.get_token());
+  std::jthread webhook_reloader;
+  if (webhook_server) {
     webhook_reloader = std::jthread([impl, &stop](std::stop_token token) {
-      auto next = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+      while (!impl->Synced() && !token.stop_requested() && !stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      auto next = std::chrono::steady_clock::now();
       while (!token.stop_requested() && !stop.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (std::chrono::steady_clock::now() < next) continue;
-        next = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-        if (Result<void> ok = impl->LoadWebhookConfig(); !ok) {
-          impl->logger().Error("reloading --webhook-config failed",
-                               {{"error", ok.error().message()}});
+        if (std::chrono::steady_clock::now() >= next) {
+          next = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+          if (Result<void> ok = impl->LoadWebhookConfig(); !ok) {
+            impl->logger().Error("loading --webhook-config failed (retrying every minute)",
+                                 {{"error", ok.error().message()}});
+          }
         }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     });
   }

@@ -361,6 +361,19 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       }
       auto secret = secrets_by_key_.find(ObjectKey{receiver->ns, receiver->secret_name});
       std::string problem;
+      if (options_.no_cross_namespace_refs) {
+        for (const reflector::webhook::ResourceRef& r : receiver->resources) {
+          if (!r.ns.empty() && r.ns != receiver->ns) {
+            problem = "cross-namespace references are not allowed: resource ImageRepository " +
+                      r.ns + "/" + r.name;
+          }
+        }
+        if (!problem.empty()) {
+          Issue(doc, problem);
+          SaveReceiverStatus(doc, "", "False", "AccessDenied", problem);
+          continue;
+        }
+      }
       if (secret == secrets_by_key_.end()) {
         problem = "unable to read token from secret '" + receiver->ns + "/" +
                   receiver->secret_name + "': not found";
@@ -380,6 +393,17 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
       receivers.push_back({std::move(*receiver), token});
     }
     webhooks_.Configure(std::move(receivers), RepositoryInfosLocked(), intervals);
+    // Receivers gone from the directory: their status files go too.
+    std::set<ObjectKey> present;
+    for (const ManifestDocument& doc : docs) present.insert(ObjectKey{doc.ns, doc.name});
+    for (auto it = receiver_status_.begin(); it != receiver_status_.end();) {
+      if (present.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      (void)state_.Remove("Receiver", it->first.ns, it->first.name);
+      it = receiver_status_.erase(it);
+    }
   }
 
   // The Receiver's status file, like Flux's (status.webhookPath and a Ready condition), written
@@ -454,6 +478,14 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
   void ReconcileRepository(const ObjectKey& key, bool request) {
     Entry<rapi::ImageRepository> work;
     if (!Snapshot(repos_, key, work)) return;
+    if (work.scan_requests > 0) {
+      // A webhook asked for a scan: a fresh token, replacing one the manifest may carry (copied
+      // from a cluster where `flux reconcile` set it), so the reconciler sees a new request.
+      auto& annotations = work.object.metadata.annotations;
+      std::erase_if(annotations, [](const auto& a) {
+        return a.first == "reconcile.fluxcd.io/requestedAt";
+      });
+    }
     if ((request || work.scan_requests > 0) && !rctl::ReconcileRequestToken(work.object.metadata)) {
       // A full pass (--once) is an explicit request, like `flux reconcile image repository`:
       // scan now even when the interval has not elapsed. Nanosecond precision (like `flux

@@ -17,7 +17,9 @@ void LeadTimeTracker::ImagePushed(const std::string& repo, const std::string& ta
   const RepoTag key{repo, tag};
   auto it = push_times_.find(key);
   if (it != push_times_.end()) {
-    it->second = std::min(it->second, pushed);
+    // A mutable tag pushed again: the newer push is the one being deployed. (Redeliveries of one
+    // event carry the same time.)
+    it->second = std::max(it->second, pushed);
     return;
   }
   push_times_.emplace(key, pushed);

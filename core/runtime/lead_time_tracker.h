@@ -52,7 +52,7 @@ class LeadTimeTracker {
   explicit LeadTimeTracker(std::size_t max_entries = 4096) : max_entries_(max_entries) {}
 
   // A registry event: `repo` ("ns/name" of the ImageRepository) got `tag` at `pushed`. The
-  // earliest report wins (registries retry deliveries).
+  // latest report wins (a mutable tag pushed again; redeliveries carry the same time).
   void ImagePushed(const std::string& repo, const std::string& tag, TimePoint pushed);
   // The push time a registry reported for repo:tag, if any.
   std::optional<TimePoint> PushTime(const std::string& repo, const std::string& tag) const;

@@ -3,6 +3,7 @@
 // to Handle (no socket); receivers are configured as a runner would after a load.
 #include "cmd/webhook_endpoint.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -477,13 +478,82 @@ TEST_F(WebhookEndpointTest, RouteIsRateLimitedPostUnderHookPrefix) {
   EXPECT_EQ(route.method, "POST");
   EXPECT_EQ(route.path, "/hook/");
   EXPECT_TRUE(route.prefix);
-  EXPECT_EQ(route.rate_limit_per_second, 50);
-  EXPECT_EQ(route.rate_limit_burst, 100);
+  EXPECT_EQ(route.rate_limit_per_second, WebhookEndpoint::kRouteRate);
+  EXPECT_EQ(route.rate_limit_burst, static_cast<int>(2 * WebhookEndpoint::kRouteRate));
   ASSERT_TRUE(route.handler);
   metrics::ServerResponse response =
       route.handler(Request("POST", RegistryPath(), Envelope({PushEventJson("web", "1.0", "")})));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(scan_calls_, (std::vector<std::vector<ObjectKey>>{{{"apps", "web"}}}));
+}
+
+TEST_F(WebhookEndpointTest, FloodOfUnknownPathsDoesNotSilenceRealReceivers) {
+  ConfigureAll();
+  int limited = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (Send(Request("POST", "/hook/guess-" + std::to_string(i), "{}")).status == 429) ++limited;
+  }
+  // The shared bucket of unknown paths ran dry (its burst is far below 100 requests)...
+  EXPECT_GE(limited, 100 - static_cast<int>(WebhookEndpoint::kUnknownBurst) - 5);
+  // ...while a configured receiver still has its own.
+  metrics::ServerResponse ok = Send(
+      Request("POST", RegistryPath(), Envelope({PushEventJson("web", "1.2.3", "")})));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  const std::vector<HookRequest> requests = metrics_.WebhookRequests();
+  EXPECT_EQ(std::count(requests.begin(), requests.end(), HookRequest{"unknown", 429}), limited);
+}
+
+TEST_F(WebhookEndpointTest, AReceiverOverItsRateIsAnswered429WithRetryAfter) {
+  ConfigureAll();
+  const std::string body = Envelope({PushEventJson("web", "1.2.3", "")});
+  int limited = 0;
+  metrics::ServerResponse last;
+  for (int i = 0; i < 200; ++i) {
+    metrics::ServerResponse r = Send(Request("POST", RegistryPath(), body));
+    if (r.status == 429) {
+      ++limited;
+      last = r;
+    }
+  }
+  ASSERT_GT(limited, 0);
+  EXPECT_EQ(last.headers, (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "1"}}));
+  const std::vector<HookRequest> requests = metrics_.WebhookRequests();
+  EXPECT_EQ(std::count(requests.begin(), requests.end(), HookRequest{"apps/registry", 429}),
+            limited);
+}
+
+TEST_F(WebhookEndpointTest, TooManyEventsInOneRequestIs400) {
+  ConfigureAll();
+  std::vector<std::string> pushes;
+  for (int i = 0; i <= WebhookEndpoint::kMaxEvents; ++i) {
+    pushes.push_back(PushEventJson("web", "1.0." + std::to_string(i), ""));
+  }
+  metrics::ServerResponse r = Send(Request("POST", RegistryPath(), Envelope(pushes)));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("at most"), std::string::npos);
+  EXPECT_TRUE(scan_calls_.empty());
+}
+
+TEST_F(WebhookEndpointTest, ImplausibleEventTimeIsReplacedByTheReceiptTime) {
+  ConfigureAll();
+  // Two days before the fake clock: a replayed delivery or a registry with a wrong clock.
+  const auto received = clock_.Now();
+  ASSERT_EQ(Send(Request("POST", RegistryPath(),
+                         Envelope({PushEventJson("web", "1.2.3", "2024-04-29T10:00:00Z")})))
+                .status,
+            200);
+  clock_.Advance(seconds(2));
+  delivery_.ScanFinished("apps/web");
+  reflector::api::ImagePolicy policy;
+  policy.metadata.ns = "apps";
+  policy.metadata.name = "web";
+  policy.spec.image_repository_name = "web";
+  policy.status.latest_ref =
+      reflector::api::ImageRef{"registry.example.com:5000/team/web", "1.2.3", ""};
+  policy.status.conditions.push_back({"Ready", "True", "Succeeded", "", 0, ""});
+  delivery_.PolicyReconciled(policy, true, nullptr);
+  EXPECT_EQ(metrics_.Detections(),
+            (std::vector<Detection>{{"webhook", clock_.Now() - received}}));
 }
 
 TEST_F(WebhookEndpointTest, WorksWithoutMetrics) {

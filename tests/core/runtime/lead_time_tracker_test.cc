@@ -10,14 +10,14 @@ using TimePoint = LeadTimeTracker::TimePoint;
 
 TimePoint At(int s) { return TimePoint(seconds(1'700'000'000 + s)); }
 
-TEST(LeadTimeTrackerTest, EarliestPushTimeWins) {
+TEST(LeadTimeTrackerTest, LatestPushTimeWins) {
   LeadTimeTracker t;
   EXPECT_FALSE(t.PushTime("apps/web", "1.0").has_value());
   t.ImagePushed("apps/web", "1.0", At(10));
-  t.ImagePushed("apps/web", "1.0", At(5));  // a redelivery reporting the original time
-  t.ImagePushed("apps/web", "1.0", At(20));
+  t.ImagePushed("apps/web", "1.0", At(5));  // a late redelivery of an older push
+  t.ImagePushed("apps/web", "1.0", At(20));  // the tag pushed again
   ASSERT_TRUE(t.PushTime("apps/web", "1.0").has_value());
-  EXPECT_EQ(*t.PushTime("apps/web", "1.0"), At(5));
+  EXPECT_EQ(*t.PushTime("apps/web", "1.0"), At(20));
   EXPECT_FALSE(t.PushTime("apps/web", "1.1").has_value());
   EXPECT_FALSE(t.PushTime("apps/api", "1.0").has_value());
 }
