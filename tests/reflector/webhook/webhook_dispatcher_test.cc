@@ -128,6 +128,20 @@ TEST_F(WebhookDispatcherTest, GitHubEventsFilterFollowsSpecEvents) {
   EXPECT_NE(push.message.find("spec.events"), std::string::npos) << push.message;
 }
 
+TEST_F(WebhookDispatcherTest, GitHubPingIsAcceptedEvenWhenSpecEventsOmitIt) {
+  // GitHub sends a ping when the webhook is created; Flux answers it before the events filter.
+  Receiver github = MakeReceiver("apps", "gh", ReceiverType::kGitHub);
+  github.events = {"registry_package"};
+  dispatcher_.SetReceivers({{github, "gh-token"}});
+  const std::string body = "{}";
+  DispatchResult ping = dispatcher_.Dispatch(
+      PathOf("apps/gh"),
+      Post(body, {{"X-GitHub-Event", "ping"},
+                  {"X-Hub-Signature-256", "sha256=" + HmacHex("sha256", "gh-token", body)}}));
+  EXPECT_EQ(ping.status, 200) << ping.message;
+  EXPECT_TRUE(ping.parsed.events.empty());
+}
+
 TEST_F(WebhookDispatcherTest, GenericScansAll) {
   DispatchResult r = dispatcher_.Dispatch(PathOf("ops/generic"), Post(""));
   EXPECT_EQ(r.status, 200);
