@@ -2,6 +2,11 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/duration.h"
+#include "reflector/scan/scanner.h"
+
 #include "reflector/controller/image_policy_reconciler.h"
 #include "reflector/controller/status_conditions.h"
 #include "reflector/registry/reference.h"
@@ -78,6 +83,33 @@ void DeliveryTracker::PolicyReconciled(const reflector::api::ImagePolicy& policy
   if (!latest_changed) return;
   const kube::ObjectKey repo = reflector::controller::RepositoryKey(policy);
   PolicySelected(key, repo.ns + "/" + repo.name, latest->tag, created_lookup);
+}
+
+std::string EncodeSelection(const runtime::PendingSelection& selection) {
+  nlohmann::json j = {{"tag", selection.tag},
+                      {"source", selection.source},
+                      {"pushedAt", FormatRfc3339Nano(selection.pushed)},
+                      {"detectedAt", FormatRfc3339Nano(selection.detected)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<runtime::PendingSelection> DecodeSelection(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto str = [&](const char* key) -> std::string {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  runtime::PendingSelection s;
+  s.tag = str("tag");
+  s.source = str("source");
+  if (s.tag.empty() || (s.source != "webhook" && s.source != "poll")) return std::nullopt;
+  std::optional<std::chrono::system_clock::time_point> pushed = reflector::scan::ParseRfc3339(str("pushedAt"));
+  std::optional<std::chrono::system_clock::time_point> detected = reflector::scan::ParseRfc3339(str("detectedAt"));
+  if (!pushed || !detected) return std::nullopt;
+  s.pushed = *pushed;
+  s.detected = *detected;
+  return s;
 }
 
 DeliveryTracker::CreatedLookup RegistryCreatedLookup(

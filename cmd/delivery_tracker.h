@@ -63,6 +63,13 @@ class DeliveryTracker {
   // suspended without a selection) policy drops its pending one.
   void PolicyReconciled(const reflector::api::ImagePolicy& policy, bool latest_changed,
                         const CreatedLookup& created_lookup);
+  // The measurement pending for `policy` (to publish for another process), and adopting one.
+  std::optional<runtime::PendingSelection> Pending(const std::string& policy) const {
+    return lead_times_.Pending(policy);
+  }
+  void Adopt(const std::string& policy, const runtime::PendingSelection& selection) {
+    lead_times_.Adopt(policy, selection);
+  }
   // An automation reconcile ended: counts pushes by result and completes lead times.
   void AutomationFinished(const automation::controller::AutomationReconcileResult& result);
 
@@ -79,6 +86,14 @@ class DeliveryTracker {
   std::map<std::string, int> requested_;  // repo → webhook scan requests not yet served
   std::map<std::string, Scan> last_scan_;  // repo → its last finished scan
 };
+
+// The ImagePolicy annotation on which the reflector publishes a pending measurement when the
+// automation controller runs in another process (Flux's two-Deployment layout):
+//   imgauto.io/detection: {"tag":"1.2.3","source":"webhook","pushedAt":"…","detectedAt":"…"}
+inline constexpr std::string_view kDetectionAnnotation = "imgauto.io/detection";
+std::string EncodeSelection(const runtime::PendingSelection& selection);
+// nullopt for anything malformed (the annotation is user-editable).
+std::optional<runtime::PendingSelection> DecodeSelection(std::string_view text);
 
 // A CreatedLookup reading the image config `created` of repo:tag through a registry client made
 // for the ImageRepository `repo` (its credentials, TLS and proxy). Failures log at debug level and

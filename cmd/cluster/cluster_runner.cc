@@ -353,6 +353,43 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     return {};
   }
 
+  // ---- lead time across processes ----
+
+  // The reflector's half when the automation controller runs apart: the new selection's
+  // measurement goes on the ImagePolicy (an annotation; no generation change, no trigger).
+  void PublishSelection(const ObjectKey& key, const rapi::ImagePolicy& policy) {
+    std::optional<runtime::PendingSelection> pending = delivery_.Pending(key.ns + "/" + key.name);
+    if (!pending || !policy.status.latest_ref || pending->tag != policy.status.latest_ref->tag) {
+      return;
+    }
+    json patch = {{"metadata",
+                   {{"annotations", {{std::string(kDetectionAnnotation), EncodeSelection(*pending)}}}}}};
+    if (Result<json> ok = client_.MergePatch(policies_, key.ns, key.name, patch); !ok) {
+      logger_.Debug("publishing the detection failed",
+                    {{"name", key.String()}, {"error", ok.error().message()}});
+    }
+  }
+
+  // The automation controller's half: measurements the reflector published for the policies a
+  // push changed, when they are about the tag the policy selects now.
+  void AdoptSelections(const actl::AutomationReconcileResult& r) {
+    for (const std::string& policy : r.changed_policies) {
+      const size_t slash = policy.find('/');
+      if (slash == std::string::npos) continue;
+      std::optional<json> obj =
+          Cached(Kind::kPolicy, ObjectKey{policy.substr(0, slash), policy.substr(slash + 1)});
+      if (!obj) continue;
+      const std::string name(kDetectionAnnotation);
+      const json* annotation = Find(*obj, {"metadata", "annotations", name.c_str()});
+      if (annotation == nullptr || !annotation->is_string()) continue;
+      std::optional<runtime::PendingSelection> selection =
+          DecodeSelection(annotation->get<std::string>());
+      if (selection && selection->tag == Str(*obj, {"status", "latestRef", "tag"})) {
+        delivery_.Adopt(policy, *selection);
+      }
+    }
+  }
+
   // With --no-cross-namespace-refs a Receiver may only name ImageRepositories of its namespace.
   Result<void> CheckReceiverNamespaces(const reflector::webhook::Receiver& receiver) const {
     if (!options_.no_cross_namespace_refs) return {};
@@ -897,8 +934,9 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       const auto started = std::chrono::steady_clock::now();
       const rapi::ImagePolicyStatus before = policy->status;
       rctl::ReconcileResult r = policy_reconciler_->Reconcile(*policy, context);
+      const bool latest_changed = rctl::LatestRefChanged(before, policy->status);
       delivery_.PolicyReconciled(
-          *policy, rctl::LatestRefChanged(before, policy->status),
+          *policy, latest_changed,
           policy->status.latest_ref
               ? RegistryCreatedLookup(factory_, *this, *this, rctl::RepositoryKey(*policy),
                                       policy->status.latest_ref->tag, logger_)
@@ -906,6 +944,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       bool failed = !PatchStatus(policies_, key, current,
                                  rapi::ImagePolicyStatusToJson(policy->status, version))
                          .has_value();
+      if (latest_changed && !controllers_.automation) PublishSelection(key, *policy);
       metrics_.load()->RecordReconcile(MakeReconcileRecord(
           "ImagePolicy", key.ns, key.name, std::chrono::steady_clock::now() - started,
           failed || r.error.has_value(), r.requeue_after, policy->status.conditions,
@@ -930,6 +969,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
     const auto started = std::chrono::steady_clock::now();
     actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(*automation, *this);
+    if (!controllers_.reflector) AdoptSelections(r);
     delivery_.AutomationFinished(r);
     bool failed = !PatchStatus(automations_, key, current,
                                aapi::ImageUpdateAutomationStatusToJson(automation->status))

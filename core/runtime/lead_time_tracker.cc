@@ -43,7 +43,7 @@ std::optional<std::chrono::nanoseconds> LeadTimeTracker::Selected(
     pending_.erase(policy);
     return std::nullopt;
   }
-  pending_[policy] = Pending{source, *pushed, detected};
+  pending_[policy] = PendingSelection{tag, source, *pushed, detected};
   std::optional<std::chrono::nanoseconds> latency;
   const RepoTag key{repo, tag};
   if (!detected_.contains(key)) {
@@ -62,7 +62,7 @@ std::vector<LeadTime> LeadTimeTracker::Pushed(const std::vector<std::string>& po
   for (const std::string& policy : policies) {
     auto it = pending_.find(policy);
     if (it == pending_.end()) continue;
-    const Pending& p = it->second;
+    const PendingSelection& p = it->second;
     // A commit cannot precede the detection that caused it; clamp skew between clocks.
     const TimePoint commit_at = std::max(committed, p.detected);
     const TimePoint push_at = std::max(pushed, commit_at);
@@ -76,6 +76,19 @@ std::vector<LeadTime> LeadTimeTracker::Pushed(const std::vector<std::string>& po
 void LeadTimeTracker::ForgetPolicy(const std::string& policy) {
   std::lock_guard<std::mutex> lock(mu_);
   pending_.erase(policy);
+}
+
+std::optional<PendingSelection> LeadTimeTracker::Pending(const std::string& policy) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pending_.find(policy);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
+}
+
+void LeadTimeTracker::Adopt(const std::string& policy, const PendingSelection& selection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_[policy] = selection;
+  TrimLocked();
 }
 
 std::size_t LeadTimeTracker::PendingForTest() const {

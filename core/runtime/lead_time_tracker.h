@@ -35,6 +35,16 @@
 
 namespace imgauto::runtime {
 
+// A policy's selection waiting for its git push: what another process needs to finish the
+// measurement (the cluster runner publishes it on the ImagePolicy when the reflector and the
+// automation controller run apart).
+struct PendingSelection {
+  std::string tag;
+  std::string source;
+  std::chrono::system_clock::time_point pushed{};
+  std::chrono::system_clock::time_point detected{};
+};
+
 struct LeadTime {
   std::string policy;  // "namespace/name"
   std::string source;  // "webhook" or "poll": what triggered the detecting scan
@@ -76,14 +86,14 @@ class LeadTimeTracker {
   // The policy is gone (or its selection failed): drop what is pending for it.
   void ForgetPolicy(const std::string& policy);
 
+  // The pending selection of `policy`, if any.
+  std::optional<PendingSelection> Pending(const std::string& policy) const;
+  // Takes over a selection another process measured (replaces a pending one of `policy`).
+  void Adopt(const std::string& policy, const PendingSelection& selection);
+
   std::size_t PendingForTest() const;
 
  private:
-  struct Pending {
-    std::string source;
-    TimePoint pushed;
-    TimePoint detected;
-  };
   using RepoTag = std::pair<std::string, std::string>;
 
   void TrimLocked();
@@ -94,7 +104,7 @@ class LeadTimeTracker {
   std::deque<RepoTag> push_order_;  // insertion order of push_times_, for trimming
   std::map<RepoTag, bool> detected_;  // repo:tag whose detection latency was recorded
   std::deque<RepoTag> detected_order_;
-  std::map<std::string, Pending> pending_;  // by policy
+  std::map<std::string, PendingSelection> pending_;  // by policy
 };
 
 }  // namespace imgauto::runtime

@@ -328,5 +328,27 @@ TEST(DeliveryTrackerNoMetricsTest, EveryCallIsSafeWithoutMetrics) {
   EXPECT_TRUE(metrics.LeadTimes().empty());
 }
 
+TEST(DetectionAnnotationTest, RoundTripsAndRejectsGarbage) {
+  runtime::PendingSelection s;
+  s.tag = "1.2.3";
+  s.source = "webhook";
+  s.pushed = std::chrono::system_clock::time_point(std::chrono::seconds(1714557600)) +
+             std::chrono::milliseconds(250);
+  s.detected = s.pushed + std::chrono::seconds(2);
+  const std::string text = EncodeSelection(s);
+  std::optional<runtime::PendingSelection> back = DecodeSelection(text);
+  ASSERT_TRUE(back.has_value()) << text;
+  EXPECT_EQ(back->tag, "1.2.3");
+  EXPECT_EQ(back->source, "webhook");
+  EXPECT_EQ(back->pushed, s.pushed);
+  EXPECT_EQ(back->detected, s.detected);
+  for (const char* bad : {"", "not json", "[]", "{}", R"({"tag":"1","source":"carrier-pigeon",
+      "pushedAt":"2024-05-01T10:00:00Z","detectedAt":"2024-05-01T10:00:00Z"})",
+                          R"({"tag":"1","source":"poll","pushedAt":"yesterday",
+      "detectedAt":"2024-05-01T10:00:00Z"})"}) {
+    EXPECT_FALSE(DecodeSelection(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace imgauto::cmd

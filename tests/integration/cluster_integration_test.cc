@@ -336,6 +336,91 @@ spec:
   EXPECT_TRUE(controllers->Wait(std::chrono::seconds(20)));
 }
 
+// Flux's layout: the reflector and the automation controller in two processes. The reflector
+// measures the detection and publishes it on the ImagePolicy; the automation controller
+// finishes the lead time when it pushes.
+TEST_F(ClusterIntegrationTest, LeadTimeIsMeasuredAcrossTheTwoControllers) {
+  SetUpLoop();
+  if (IsSkipped()) return;
+  api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
+             {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
+             {"stringData", {{"token", "split-hook-T0ken"}}}});
+  const std::filesystem::path config = dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ci
+spec:
+  type: generic
+  secretRef:
+    name: webhook-token
+  resources:
+    - kind: ImageRepository
+      name: app
+)");
+  Result<int> port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port);
+  const std::string webhook_addr = "127.0.0.1:" + std::to_string(*port);
+  std::unique_ptr<testing::Process> reflector = StartController(
+      {"reflector", "--storage-path", dir_.Path("data").string(), "--webhook-config",
+       config.string(), "--webhook-addr", webhook_addr});
+  ASSERT_TRUE(reflector);
+  std::unique_ptr<testing::Process> automation = StartController({"automation"});
+  ASSERT_TRUE(automation);
+  const std::string automation_metrics = metrics_addr_;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.1.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << reflector->Stderr() << automation->Stderr();
+  ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
+  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+  ASSERT_TRUE(client);
+  const std::string path = "/hook/" + Sha256Hex(std::string("split-hook-T0ken") + "ci" +
+                                                "flux-system");
+  // A generic receiver told which image and tag were pushed.
+  Result<http::Response> posted = (*client)->Send(
+      {.method = "POST",
+       .url = "http://" + webhook_addr + path,
+       .headers = {{"Content-Type", "application/json"}},
+       .body = "{\"image\":\"" + image_ + "\",\"tag\":\"1.2.0\"}",
+       .deadline = std::nullopt});
+  ASSERT_TRUE(posted) << posted.error().message();
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.2.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << reflector->Stderr() << automation->Stderr();
+  // The policy carries the reflector's measurement...
+  EXPECT_THAT(At(Get("ImagePolicy", "app"),
+                 json::json_pointer("/metadata/annotations/imgauto.io~1detection")),
+              HasSubstr("\"source\":\"webhook\""));
+  // ...and the automation controller's /metrics has the lead time.
+  std::string scraped;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<http::Response> r = (*client)->Send({.method = "GET",
+                                                    .url = "http://" + automation_metrics +
+                                                           "/metrics",
+                                                    .headers = {},
+                                                    .body = "",
+                                                    .deadline = std::nullopt});
+        scraped = r ? r->body : "";
+        return scraped.find("imgauto_lead_time_seconds_count{source=\"webhook\"} 1") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << scraped;
+  reflector->Kill(SIGTERM);
+  automation->Kill(SIGTERM);
+  EXPECT_TRUE(reflector->Wait(std::chrono::seconds(20)));
+  EXPECT_TRUE(automation->Wait(std::chrono::seconds(20)));
+}
+
 TEST_F(ClusterIntegrationTest, LeaderElectionHandsOverOnShutdown) {
   const std::vector<std::string> args = {
       "reflector", "--enable-leader-election", "--leader-election-lease-duration=4s",

@@ -73,6 +73,26 @@ TEST(LeadTimeTrackerTest, ClockSkewNeverGivesNegativeStages) {
   EXPECT_GE(times[0].push.count(), 0);
 }
 
+TEST(LeadTimeTrackerTest, PendingSelectionCanMoveToAnotherTracker) {
+  // The reflector measures, the automation controller (another process) finishes.
+  LeadTimeTracker reflector;
+  reflector.Selected("apps/a", "apps/web", "1.0", "webhook", At(0), At(2));
+  std::optional<PendingSelection> pending = reflector.Pending("apps/a");
+  ASSERT_TRUE(pending.has_value());
+  EXPECT_EQ(pending->tag, "1.0");
+  EXPECT_EQ(pending->source, "webhook");
+  EXPECT_EQ(pending->pushed, At(0));
+  EXPECT_EQ(pending->detected, At(2));
+  EXPECT_FALSE(reflector.Pending("apps/b").has_value());
+
+  LeadTimeTracker automation;
+  automation.Adopt("apps/a", *pending);
+  std::vector<LeadTime> times = automation.Pushed({"apps/a"}, At(5), At(6));
+  ASSERT_EQ(times.size(), 1u);
+  EXPECT_EQ(times[0].source, "webhook");
+  EXPECT_EQ(times[0].Total(), std::chrono::seconds(6));
+}
+
 TEST(LeadTimeTrackerTest, ForgetPolicyDropsPending) {
   LeadTimeTracker t;
   t.Selected("apps/a", "apps/web", "1.0", "poll", At(0), At(1));
