@@ -16,6 +16,8 @@ std::string AsciiUpper(std::string_view text);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Joins with `sep`.
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+// The value of one hexadecimal digit (either case), or -1 when `c` is not one.
+int HexDigitValue(char c);
 // Returns Go's strconv.Quote-like rendering for messages: "\"a\\n\"" (ASCII escapes only).
 std::string Quote(std::string_view text);
 

@@ -2,23 +2,12 @@
 
 #include <cstdint>
 
+#include "core/strings.h"
+
 namespace imgauto::setters {
 namespace {
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 void AppendUtf8(std::uint32_t cp, std::string& out) {
   if (cp < 0x80) {
@@ -71,7 +60,7 @@ class JsonReader {
     }
     out = 0;
     for (int i = 0; i < 4; ++i) {
-      const int v = HexValue(text_[pos_++]);
+      const int v = HexDigitValue(text_[pos_++]);
       if (v < 0) {
         return false;
       }

@@ -15,19 +15,6 @@ namespace {
 // is bounded by it (Go allows more, but no commit template comes close).
 constexpr int kMaxParseDepth = 100;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // strconv.UnquoteChar: decodes one (possibly escaped) character at s[*i], appending it.
 bool UnquoteChar(std::string_view s, size_t* i, char quote, std::string* out, int32_t* rune) {
   if (*i >= s.size()) {
@@ -90,7 +77,7 @@ bool UnquoteChar(std::string_view s, size_t* i, char quote, std::string* out, in
         return false;
       }
       for (size_t k = 0; k < n; ++k) {
-        int h = HexValue(s[*i + k]);
+        int h = HexDigitValue(s[*i + k]);
         if (h < 0) {
           return false;
         }

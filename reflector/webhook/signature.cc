@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/strings.h"
 
 namespace imgauto::reflector::webhook {
 namespace {
@@ -40,27 +41,14 @@ std::vector<unsigned char> Hmac(const EVP_MD* md, std::string_view key, std::str
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::optional<std::vector<unsigned char>> DecodeHex(std::string_view hex) {
   if (hex.size() % 2 != 0) {
     return std::nullopt;
   }
   std::vector<unsigned char> out(hex.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
+    const int hi = HexDigitValue(hex[2 * i]);
+    const int lo = HexDigitValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return std::nullopt;
     }
