@@ -10,6 +10,8 @@
 #include "automation/controller/image_update_automation_reconciler.h"
 #include "core/kube/conditions.h"
 #include "core/runtime/reconcile_metrics.h"
+#include "reflector/api/image_repository.h"
+#include "reflector/scan/scanner.h"
 
 namespace imgauto::cmd {
 
@@ -31,6 +33,17 @@ inline runtime::ReconcileRecord MakeReconcileRecord(std::string kind, std::strin
   r.suspended = suspended;
   const kube::Condition* ready = kube::FindCondition(conditions, kube::kReadyCondition);
   if (ready != nullptr && ready->status == "False") r.failure_reason = ready->reason;
+  return r;
+}
+
+// An ImageRepository's record also carries its interval and last successful scan (for the
+// "not scanned for N intervals" alert).
+inline runtime::ReconcileRecord WithScanTimes(runtime::ReconcileRecord r,
+                                              const reflector::api::ImageRepository& repo) {
+  r.interval = repo.spec.interval;
+  if (repo.status.last_scan_result) {
+    r.last_scan = reflector::scan::ParseRfc3339(repo.status.last_scan_result->scan_time);
+  }
   return r;
 }
 

@@ -399,6 +399,8 @@ struct PrometheusMetrics::State {
   Family<Counter>* reconcile_errors = nullptr;
   Family<Histogram>* reconcile_time = nullptr;
   Family<Gauge>* policy_info = nullptr;
+  Family<Gauge>* interval = nullptr;
+  Family<Gauge>* last_scan = nullptr;
   Family<Counter>* failures = nullptr;
   Family<Histogram>* time_to_restore = nullptr;
   Family<Counter>* registry_requests = nullptr;
@@ -665,6 +667,15 @@ PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options)
                        .Help("The latest image an ImagePolicy selected (value 1; one series per "
                              "policy).")
                        .Register(r);
+  s.interval = &prometheus::BuildGauge()
+                    .Name("imgauto_reconcile_interval_seconds")
+                    .Help("spec.interval of each object that has one, in seconds.")
+                    .Register(r);
+  s.last_scan = &prometheus::BuildGauge()
+                     .Name("imgauto_image_repository_last_scan_timestamp_seconds")
+                     .Help("Unix time of each ImageRepository's last successful scan "
+                           "(status.lastScanResult.scanTime).")
+                     .Register(r);
   s.failures = &prometheus::BuildCounter()
                     .Name("imgauto_reconcile_failures_total")
                     .Help("Failed reconciliations by kind and Ready reason.")
@@ -813,6 +824,16 @@ void PrometheusMetrics::RecordReconcile(const runtime::ReconcileRecord& record) 
       .Set(Seconds(record.duration));
   s.Series(s.suspend, object, &owner, &State::ObjectSeries::gauges)
       .Set(record.suspended ? 1 : 0);
+
+  if (record.interval.count() > 0) {
+    s.Series(s.interval, object, &owner, &State::ObjectSeries::gauges)
+        .Set(Seconds(record.interval));
+  }
+  if (record.last_scan) {
+    s.Series(s.last_scan, {{"name", record.name}, {"namespace", record.ns}}, &owner,
+             &State::ObjectSeries::gauges)
+        .Set(std::chrono::duration<double>(record.last_scan->time_since_epoch()).count());
+  }
 
   const kube::Condition* ready = kube::FindCondition(record.conditions, kube::kReadyCondition);
   const std::string status = ready != nullptr ? ready->status : "Unknown";

@@ -909,10 +909,12 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       bool failed = !PatchStatus(repositories_, key, current,
                                  rapi::ImageRepositoryStatusToJson(repo->status, version))
                          .has_value();
-      metrics_.load()->RecordReconcile(MakeReconcileRecord(
-          "ImageRepository", key.ns, key.name, std::chrono::steady_clock::now() - started,
-          failed || r.error.has_value(), r.requeue_after, repo->status.conditions,
-          repo->spec.suspend));
+      metrics_.load()->RecordReconcile(WithScanTimes(
+          MakeReconcileRecord("ImageRepository", key.ns, key.name,
+                              std::chrono::steady_clock::now() - started,
+                              failed || r.error.has_value(), r.requeue_after,
+                              repo->status.conditions, repo->spec.suspend),
+          *repo));
       if (r.event) {
         RecordEvent(kind, *obj, std::string(rctl::EventTypeName(r.event->type)), r.event->reason,
                     r.event->message);
@@ -974,10 +976,12 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     bool failed = !PatchStatus(automations_, key, current,
                                aapi::ImageUpdateAutomationStatusToJson(automation->status))
                       .has_value();
-    metrics_.load()->RecordReconcile(MakeReconcileRecord(
+    runtime::ReconcileRecord record = MakeReconcileRecord(
         "ImageUpdateAutomation", key.ns, key.name, std::chrono::steady_clock::now() - started,
         failed || (r.failed && !r.stalled), r.requeue_after.value_or(std::chrono::nanoseconds(0)),
-        automation->status.conditions, automation->spec.suspend));
+        automation->status.conditions, automation->spec.suspend);
+    record.interval = automation->spec.interval;
+    metrics_.load()->RecordReconcile(record);
     metrics_.load()->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
     if (r.event) RecordEvent(kind, *obj, r.event->type, r.event->reason, r.event->message);
     return {r.requeue_after.value_or(std::chrono::nanoseconds(0)),

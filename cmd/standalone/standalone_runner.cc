@@ -497,10 +497,12 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     const auto started = std::chrono::steady_clock::now();
     rctl::ReconcileResult r = repo_reconciler_->Reconcile(work.object);
     delivery_.ScanFinished(key.ns + "/" + key.name);
-    metrics_.load()->RecordReconcile(MakeReconcileRecord(
-        "ImageRepository", key.ns, key.name, std::chrono::steady_clock::now() - started,
-        r.error.has_value(), r.requeue_after, work.object.status.conditions,
-        work.object.spec.suspend));
+    metrics_.load()->RecordReconcile(WithScanTimes(
+        MakeReconcileRecord("ImageRepository", key.ns, key.name,
+                            std::chrono::steady_clock::now() - started, r.error.has_value(),
+                            r.requeue_after, work.object.status.conditions,
+                            work.object.spec.suspend),
+        work.object));
     const bool revision_changed = rctl::ScanRevisionChanged(before, work.object.status);
     Commit(repos_, work,
            SafeDump(rapi::ImageRepositoryStatusToJson(work.object.status, Version(work.doc))),
@@ -565,10 +567,12 @@ class StandaloneRunner::Impl final : public rctl::ImageRepositoryGetter,
     const auto started = std::chrono::steady_clock::now();
     actl::AutomationReconcileResult r = automation_reconciler_->Reconcile(work.object, *this);
     delivery_.AutomationFinished(r);
-    metrics_.load()->RecordReconcile(MakeReconcileRecord(
+    runtime::ReconcileRecord record = MakeReconcileRecord(
         "ImageUpdateAutomation", key.ns, key.name, std::chrono::steady_clock::now() - started,
         r.failed && !r.stalled, r.requeue_after.value_or(std::chrono::nanoseconds(0)),
-        work.object.status.conditions, work.object.spec.suspend));
+        work.object.status.conditions, work.object.spec.suspend);
+    record.interval = work.object.spec.interval;
+    metrics_.load()->RecordReconcile(record);
     metrics_.load()->RecordAutomationRun(key.ns, key.name, AutomationRunResult(r));
     std::optional<rctl::Event> event;
     if (r.event) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct ReconcileRecord {
   std::vector<kube::Condition> conditions;  // after the reconcile
   bool suspended = false;
   std::string failure_reason;  // the Ready reason when not Ready, else ""
+  // spec.interval (zero when the kind has none), so that alerts can say "no scan for N intervals".
+  std::chrono::nanoseconds interval{0};
+  // ImageRepository: status.lastScanResult.scanTime, the last successful scan.
+  std::optional<std::chrono::system_clock::time_point> last_scan;
 };
 
 // A configured webhook receiver: "<namespace>/<name>", and how long it may go without a valid

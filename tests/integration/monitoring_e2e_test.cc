@@ -594,10 +594,15 @@ current-context: fake
         },
         kStepWait))
         << Tail(cluster_->Stderr());
+    // Last scanned 4 hours ago (by Flux, before the migration); every scan since is rate limited,
+    // so it has not been scanned for more than 3 intervals.
     api_->Put({{"apiVersion", kImageV1},
                {"kind", "ImageRepository"},
                {"metadata", meta("limited")},
-               {"spec", {{"image", limited_->host() + "/acme/limited"}, {"interval", "1h"}}}});
+               {"spec", {{"image", limited_->host() + "/acme/limited"}, {"interval", "1h"}}},
+               {"status",
+                {{"lastScanResult",
+                  {{"tagCount", 1}, {"scanTime", HoursAgo(4)}, {"latestTags", {"1.0.0"}}}}}}});
   }
 
   // Waits until every series in `minimums` has a sample at least that large at `address`.
@@ -688,6 +693,7 @@ TEST_F(MonitoringE2ETest, EveryAlertAndDashboardExpressionReturnsData) {
       cluster_metrics_,
       {{"imgauto_git_pushes_total{result=\"failure\"}", 1},
        {"imgauto_registry_rate_limited_total{registry=\"" + limited_->host() + "\"}", 1},
+       {"imgauto_image_repository_last_scan_timestamp_seconds{name=\"limited\"", 1},
        {"leader_election_master_status{", 1},
        {"rest_client_requests_total{", 1},
        {"workqueue_adds_total{controller=\"imageupdateautomation\"", 1}},

@@ -56,6 +56,7 @@ const std::set<std::string>& PlainMetrics() {
       "process_start_time_seconds", "process_open_fds", "process_max_fds",
       // imgauto's own.
       "imgauto_build_info", "imgauto_image_policy_info", "imgauto_reconcile_failures_total",
+      "imgauto_reconcile_interval_seconds", "imgauto_image_repository_last_scan_timestamp_seconds",
       "imgauto_registry_requests_total", "imgauto_registry_rate_limited_total",
       "imgauto_git_pushes_total", "imgauto_webhook_requests_total", "imgauto_webhook_events_total",
       "imgauto_webhook_scans_triggered_total", "imgauto_webhook_last_event_timestamp_seconds",
@@ -98,6 +99,8 @@ const std::vector<std::string>& Issue5Families() {
       "imgauto_webhook_events_total",
       "imgauto_webhook_scans_triggered_total",
       "imgauto_webhook_last_event_timestamp_seconds",
+      "imgauto_reconcile_interval_seconds",
+      "imgauto_image_repository_last_scan_timestamp_seconds",
       "imgauto_webhook_silent",
   };
   return names;

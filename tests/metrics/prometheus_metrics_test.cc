@@ -123,6 +123,43 @@ TEST(PrometheusMetricsTest, ForgetDropsTheObjectsSeries) {
                               "result=\"pushed\"} 1"));
 }
 
+TEST(PrometheusMetricsTest, IntervalAndLastScanPerRepository) {
+  PrometheusMetrics m({.version = "v", .process_metrics = false});
+  runtime::ReconcileRecord repo;
+  repo.kind = "ImageRepository";
+  repo.ns = "apps";
+  repo.name = "web";
+  repo.interval = std::chrono::minutes(5);
+  repo.last_scan = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+  m.RecordReconcile(repo);
+  runtime::ReconcileRecord unscanned = repo;
+  unscanned.name = "new";
+  unscanned.last_scan.reset();
+  m.RecordReconcile(unscanned);
+  runtime::ReconcileRecord policy;  // no interval: no interval series
+  policy.kind = "ImagePolicy";
+  policy.ns = "apps";
+  policy.name = "web";
+  m.RecordReconcile(policy);
+
+  std::string text = m.Serialize();
+  EXPECT_THAT(text, HasSubstr("imgauto_reconcile_interval_seconds{kind=\"ImageRepository\","
+                              "name=\"web\",namespace=\"apps\"} 300\n"));
+  EXPECT_THAT(text, HasSubstr("imgauto_image_repository_last_scan_timestamp_seconds{name=\"web\","
+                              "namespace=\"apps\"} 1700000000\n"));
+  EXPECT_THAT(text, HasSubstr("imgauto_reconcile_interval_seconds{kind=\"ImageRepository\","
+                              "name=\"new\",namespace=\"apps\"} 300\n"));
+  EXPECT_THAT(text,
+              Not(HasSubstr("imgauto_image_repository_last_scan_timestamp_seconds{name=\"new\"")));
+  EXPECT_THAT(text, Not(HasSubstr("imgauto_reconcile_interval_seconds{kind=\"ImagePolicy\"")));
+
+  m.Forget("ImageRepository", "apps", "web");
+  text = m.Serialize();
+  EXPECT_THAT(text, Not(HasSubstr("name=\"web\",namespace=\"apps\"} 300")));
+  EXPECT_THAT(text,
+              Not(HasSubstr("imgauto_image_repository_last_scan_timestamp_seconds{name=\"web\"")));
+}
+
 TEST(PrometheusMetricsTest, ProcessMetrics) {
   PrometheusMetrics m({.version = "v", .process_metrics = true});
   const std::string text = m.Serialize();
