@@ -1,5 +1,7 @@
 #include "cmd/delivery_tracker.h"
 
+#include <algorithm>
+#include <deque>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,24 @@ void DeliveryTracker::set_metrics(runtime::ReconcileMetrics* metrics) {
 void DeliveryTracker::WebhookPushed(const std::string& repo, const std::string& tag,
                                     TimePoint pushed) {
   lead_times_.ImagePushed(repo, tag, pushed);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::deque<RecentPush>& recent = recent_pushes_[repo];
+  std::erase_if(recent, [&](const RecentPush& r) { return r.push.tag == tag; });
+  recent.push_back({{tag, pushed}, clock_.Now()});
+  while (recent.size() > kMaxRecentPushes) recent.pop_front();
+}
+
+std::vector<DeliveryTracker::TagPush> DeliveryTracker::RecentWebhookPushes(
+    const std::string& repo) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TagPush> out;
+  auto it = recent_pushes_.find(repo);
+  if (it == recent_pushes_.end()) return out;
+  const TimePoint oldest = clock_.Now() - kRecentPushWindow;
+  std::erase_if(it->second, [&](const RecentPush& r) { return r.received < oldest; });
+  for (const RecentPush& r : it->second) out.push_back(r.push);
+  if (it->second.empty()) recent_pushes_.erase(it);
+  return out;
 }
 
 void DeliveryTracker::ScanRequested(const std::string& repo) {
@@ -110,6 +130,43 @@ std::optional<runtime::PendingSelection> DecodeSelection(std::string_view text) 
   s.pushed = *pushed;
   s.detected = *detected;
   return s;
+}
+
+std::string EncodeWebhookHandoff(const WebhookHandoff& handoff) {
+  nlohmann::json pushes = nlohmann::json::array();
+  for (const DeliveryTracker::TagPush& push : handoff.pushes) {
+    pushes.push_back({{"tag", push.tag}, {"pushedAt", FormatRfc3339Nano(push.pushed)}});
+  }
+  nlohmann::json j = {{"requestedAt", handoff.requested_at}, {"pushes", std::move(pushes)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<WebhookHandoff> DecodeWebhookHandoff(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto requested = j.find("requestedAt");
+  if (requested == j.end() || !requested->is_string() || requested->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  WebhookHandoff out;
+  out.requested_at = requested->get<std::string>();
+  auto pushes = j.find("pushes");
+  if (pushes == j.end() || !pushes->is_array()) return out;
+  for (const nlohmann::json& entry : *pushes) {
+    if (out.pushes.size() == DeliveryTracker::kMaxRecentPushes) break;
+    if (!entry.is_object()) continue;
+    auto tag = entry.find("tag");
+    auto pushed = entry.find("pushedAt");
+    if (tag == entry.end() || !tag->is_string() || tag->get<std::string>().empty() ||
+        pushed == entry.end() || !pushed->is_string()) {
+      continue;
+    }
+    std::optional<DeliveryTracker::TimePoint> at =
+        reflector::scan::ParseRfc3339(pushed->get<std::string>());
+    if (!at) continue;
+    out.pushes.push_back({tag->get<std::string>(), *at});
+  }
+  return out;
 }
 
 DeliveryTracker::CreatedLookup RegistryCreatedLookup(

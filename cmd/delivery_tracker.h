@@ -15,11 +15,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "automation/controller/image_update_automation_reconciler.h"
 #include "core/clock.h"
@@ -52,6 +56,15 @@ class DeliveryTracker {
   void WebhookPushed(const std::string& repo, const std::string& tag, TimePoint pushed);
   // A webhook requested a scan of `repo`: the next scan of it counts as webhook-triggered.
   void ScanRequested(const std::string& repo);
+  // The tags a webhook reported for `repo` in the last kRecentPushWindow, oldest first, at most
+  // kMaxRecentPushes: what the replica that received the event hands to the one that scans.
+  struct TagPush {
+    std::string tag;
+    TimePoint pushed{};
+  };
+  std::vector<TagPush> RecentWebhookPushes(const std::string& repo);
+  static constexpr std::size_t kMaxRecentPushes = 20;
+  static constexpr std::chrono::minutes kRecentPushWindow{10};
   // A scan of `repo` finished now (successful or not).
   void ScanFinished(const std::string& repo);
   // `policy` changed its latest reference to `tag` of `repo`.
@@ -85,6 +98,11 @@ class DeliveryTracker {
   runtime::ReconcileMetrics* metrics_ = nullptr;
   std::map<std::string, int> requested_;  // repo → webhook scan requests not yet served
   std::map<std::string, Scan> last_scan_;  // repo → its last finished scan
+  struct RecentPush {
+    TagPush push;
+    TimePoint received{};
+  };
+  std::map<std::string, std::deque<RecentPush>> recent_pushes_;  // repo → webhook reports
 };
 
 // The ImagePolicy annotation on which the reflector publishes a pending measurement when the
@@ -94,6 +112,20 @@ inline constexpr std::string_view kDetectionAnnotation = "imgauto.io/detection";
 std::string EncodeSelection(const runtime::PendingSelection& selection);
 // nullopt for anything malformed (the annotation is user-editable).
 std::optional<runtime::PendingSelection> DecodeSelection(std::string_view text);
+
+// The ImageRepository annotation with which a replica that received a registry webhook hands the
+// request to the replica that scans (any replica may receive; only the leader scans). It is
+// patched together with reconcile.fluxcd.io/requestedAt and names that request:
+//   imgauto.io/webhook-pushes: {"requestedAt":"…","pushes":[{"tag":"1.2.3","pushedAt":"…"}]}
+inline constexpr std::string_view kWebhookPushesAnnotation = "imgauto.io/webhook-pushes";
+struct WebhookHandoff {
+  std::string requested_at;
+  std::vector<DeliveryTracker::TagPush> pushes;
+};
+std::string EncodeWebhookHandoff(const WebhookHandoff& handoff);
+// nullopt for anything malformed (user-editable); entries without a tag or a valid time are
+// dropped, and at most DeliveryTracker::kMaxRecentPushes are kept.
+std::optional<WebhookHandoff> DecodeWebhookHandoff(std::string_view text);
 
 // A CreatedLookup reading the image config `created` of repo:tag through a registry client made
 // for the ImageRepository `repo` (its credentials, TLS and proxy). Failures log at debug level and

@@ -370,6 +370,34 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
   }
 
+  // The scanning replica's half of a webhook handed over by another replica: when this reconcile
+  // serves the request the annotation names (not yet handled), its scan counts as
+  // webhook-triggered and the reported push times are known here. Implausible times (the
+  // annotation is user-editable) are ignored.
+  void AdoptWebhookRequest(const ObjectKey& key, const json& obj,
+                           const rapi::ImageRepository& repo) {
+    const std::string name(kWebhookPushesAnnotation);
+    const json* annotation = Find(obj, {"metadata", "annotations", name.c_str()});
+    if (annotation == nullptr || !annotation->is_string()) return;
+    std::optional<WebhookHandoff> handoff = DecodeWebhookHandoff(annotation->get<std::string>());
+    const std::string request(kRequestAnnotation);
+    const std::string requested = Str(obj, {"metadata", "annotations", request.c_str()});
+    if (!handoff || handoff->requested_at != requested ||
+        repo.status.last_handled_reconcile_at == requested) {
+      return;
+    }
+    const std::string repo_key = key.ns + "/" + key.name;
+    const auto now = clock_.Now();
+    for (const DeliveryTracker::TagPush& push : handoff->pushes) {
+      if (push.pushed < now - std::chrono::hours(1) ||
+          push.pushed > now + std::chrono::minutes(5)) {
+        continue;
+      }
+      delivery_.WebhookPushed(repo_key, push.tag, push.pushed);
+    }
+    delivery_.ScanRequested(repo_key);
+  }
+
   // The automation controller's half: measurements the reflector published for the policies a
   // push changed, when they are about the tag the policy selects now.
   void AdoptSelections(const actl::AutomationReconcileResult& r) {
@@ -420,6 +448,8 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
 
   // Asks for a scan now the way Flux's Receiver does: a new reconcile.fluxcd.io/requestedAt on
   // each ImageRepository; the watch brings it to a worker, which scans because the token is new.
+  // The webhook's push times travel with it (kWebhookPushesAnnotation) to whichever replica
+  // leads.
   std::vector<ObjectKey> RequestScans(const std::vector<ObjectKey>& keys) {
     std::vector<ObjectKey> done;
     const auto now = std::chrono::steady_clock::now();
@@ -436,9 +466,14 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
         }
         it->second = now;
       }
+      // The pushes go along for the replica that scans, which need not be this one.
+      const std::string requested_at = FormatRfc3339Nano(clock_.Now());
+      const std::string handoff = EncodeWebhookHandoff(
+          {requested_at, delivery_.RecentWebhookPushes(key.ns + "/" + key.name)});
       json patch = {{"metadata",
                      {{"annotations",
-                       {{"reconcile.fluxcd.io/requestedAt", FormatRfc3339Nano(clock_.Now())}}}}}};
+                       {{std::string(kRequestAnnotation), requested_at},
+                        {std::string(kWebhookPushesAnnotation), handoff}}}}}};
       if (Result<json> ok = client_.MergePatch(repositories_, key.ns, key.name, patch); !ok) {
         logger_.Error("requesting a scan failed",
                       {{"name", key.String()}, {"error", ok.error().message()}});
@@ -898,6 +933,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
         logger_.Error("invalid object", {{"name", key.String()}, {"error", repo.error().message()}});
         return {};
       }
+      AdoptWebhookRequest(key, *obj, *repo);
       rctl::ReconcileContext context;
       context.persist_progress = [&] {
         (void)PatchStatus(repositories_, key, current,

@@ -350,5 +350,76 @@ TEST(DetectionAnnotationTest, RoundTripsAndRejectsGarbage) {
   }
 }
 
+TEST_F(DeliveryTrackerTest, RecentWebhookPushesAreWindowedDedupedAndBounded) {
+  EXPECT_TRUE(tracker_.RecentWebhookPushes("apps/web").empty());
+  const TimePoint t0 = clock_.Now();
+  tracker_.WebhookPushed("apps/web", "1.0.0", t0);
+  tracker_.WebhookPushed("apps/other", "9.9.9", t0);
+  clock_.Advance(minutes(6));
+  tracker_.WebhookPushed("apps/web", "1.1.0", clock_.Now());
+  std::vector<DeliveryTracker::TagPush> recent = tracker_.RecentWebhookPushes("apps/web");
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].tag, "1.0.0");
+  EXPECT_EQ(recent[0].pushed, t0);
+  EXPECT_EQ(recent[1].tag, "1.1.0");
+
+  // A tag reported again moves to the end with its new time; old reports leave the window.
+  tracker_.WebhookPushed("apps/web", "1.0.0", clock_.Now());
+  clock_.Advance(minutes(5));
+  recent = tracker_.RecentWebhookPushes("apps/web");
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].tag, "1.1.0");
+  EXPECT_EQ(recent[1].tag, "1.0.0");
+  EXPECT_EQ(recent[1].pushed, t0 + minutes(6));
+  EXPECT_TRUE(tracker_.RecentWebhookPushes("apps/other").empty());
+
+  for (int i = 0; i < 30; ++i) tracker_.WebhookPushed("apps/web", "t" + std::to_string(i), t0);
+  recent = tracker_.RecentWebhookPushes("apps/web");
+  ASSERT_EQ(recent.size(), DeliveryTracker::kMaxRecentPushes);
+  EXPECT_EQ(recent.back().tag, "t29");
+  EXPECT_EQ(recent.front().tag, "t10");
+}
+
+TEST(WebhookHandoffTest, RoundTripsAndDropsWhatIsMalformed) {
+  WebhookHandoff handoff;
+  handoff.requested_at = "2024-05-01T10:00:00.123456789Z";
+  const TimePoint pushed = std::chrono::system_clock::time_point(std::chrono::seconds(1714557600)) +
+                           std::chrono::milliseconds(250);
+  handoff.pushes = {{"1.2.3", pushed}, {"latest", pushed + seconds(1)}};
+  const std::string text = EncodeWebhookHandoff(handoff);
+  std::optional<WebhookHandoff> back = DecodeWebhookHandoff(text);
+  ASSERT_TRUE(back.has_value()) << text;
+  EXPECT_EQ(back->requested_at, handoff.requested_at);
+  ASSERT_EQ(back->pushes.size(), 2u);
+  EXPECT_EQ(back->pushes[0].tag, "1.2.3");
+  EXPECT_EQ(back->pushes[0].pushed, pushed);
+  EXPECT_EQ(back->pushes[1].tag, "latest");
+
+  // No pushes (a generic receiver without a tag) still hands the request over.
+  back = DecodeWebhookHandoff(R"({"requestedAt":"x"})");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->pushes.empty());
+
+  for (const char* bad : {"", "not json", "[]", "{}", R"({"requestedAt":""})",
+                          R"({"requestedAt":7,"pushes":[]})"}) {
+    EXPECT_FALSE(DecodeWebhookHandoff(bad).has_value()) << bad;
+  }
+  back = DecodeWebhookHandoff(R"({"requestedAt":"r","pushes":[1,{"tag":""},
+      {"tag":"a","pushedAt":"yesterday"},{"tag":"b"},
+      {"tag":"ok","pushedAt":"2024-05-01T10:00:00Z"}]})");
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->pushes.size(), 1u);
+  EXPECT_EQ(back->pushes[0].tag, "ok");
+
+  std::string many = R"({"requestedAt":"r","pushes":[)";
+  for (int i = 0; i < 50; ++i) {
+    many += std::string(i ? "," : "") + R"({"tag":"t)" + std::to_string(i) +
+            R"(","pushedAt":"2024-05-01T10:00:00Z"})";
+  }
+  back = DecodeWebhookHandoff(many + "]}");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->pushes.size(), DeliveryTracker::kMaxRecentPushes);
+}
+
 }  // namespace
 }  // namespace imgauto::cmd

@@ -421,6 +421,115 @@ spec:
   EXPECT_TRUE(automation->Wait(std::chrono::seconds(20)));
 }
 
+// Two replicas behind the webhook Service: the standby one receives the registry's event and
+// hands it over on the ImageRepository; the leader scans, and its metrics attribute the detection
+// to the webhook with the event's push time (TestRegistry images carry no `created`, so without
+// the handover there would be no lead time at all).
+TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader) {
+  SetUpLoop();
+  if (IsSkipped()) return;
+  api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
+             {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
+             {"stringData", {{"token", "standby-hook-T0ken"}}}});
+  const std::filesystem::path config = dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ci
+spec:
+  type: generic
+  secretRef:
+    name: webhook-token
+  resources:
+    - kind: ImageRepository
+      name: app
+)");
+  const std::vector<std::string> election = {
+      "--enable-leader-election", "--leader-election-lease-duration=10s",
+      "--leader-election-renew-deadline=8s", "--leader-election-retry-period=300ms"};
+  auto args = [&](const std::string& data, std::vector<std::string> extra) {
+    std::vector<std::string> out = {"controllers", "--storage-path", dir_.Path(data).string()};
+    out.insert(out.end(), election.begin(), election.end());
+    out.insert(out.end(), extra.begin(), extra.end());
+    return out;
+  };
+  std::unique_ptr<testing::Process> leader = StartController(args("data-leader", {}));
+  ASSERT_TRUE(leader);
+  const std::string leader_metrics = metrics_addr_;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.1.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << leader->Stderr();
+  Result<int> port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port);
+  const std::string webhook_addr = "127.0.0.1:" + std::to_string(*port);
+  std::unique_ptr<testing::Process> standby = StartController(
+      args("data-standby", {"--webhook-config", config.string(), "--webhook-addr", webhook_addr}));
+  ASSERT_TRUE(standby);
+  const std::string standby_metrics = metrics_addr_;
+  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+  ASSERT_TRUE(client);
+  auto scrape = [&](const std::string& address) {
+    Result<http::Response> r = (*client)->Send({.method = "GET",
+                                                .url = "http://" + address + "/metrics",
+                                                .headers = {},
+                                                .body = "",
+                                                .deadline = std::nullopt});
+    return r && r->status == 200 ? r->body : std::string();
+  };
+  // The standby serves its receivers once it has loaded them, without the lease.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return scrape(standby_metrics)
+                   .find("imgauto_webhook_silent{receiver=\"flux-system/ci\"}") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << standby->Stderr();
+  EXPECT_NE(scrape(standby_metrics)
+                .find("leader_election_master_status{name=\"imgauto-controllers-leader-election\"} 0"),
+            std::string::npos);
+
+  ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
+  const std::string path = "/hook/" + Sha256Hex(std::string("standby-hook-T0ken") + "ci" +
+                                                "flux-system");
+  Result<http::Response> posted = (*client)->Send(
+      {.method = "POST",
+       .url = "http://" + webhook_addr + path,
+       .headers = {{"Content-Type", "application/json"}},
+       .body = "{\"image\":\"" + image_ + "\",\"tag\":\"1.2.0\"}",
+       .deadline = std::nullopt});
+  ASSERT_TRUE(posted) << posted.error().message();
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+        return text && text->find(":1.2.0 #") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << leader->Stderr() << standby->Stderr();
+  EXPECT_THAT(At(Get("ImageRepository", "app"),
+                 json::json_pointer("/metadata/annotations/imgauto.io~1webhook-pushes")),
+              HasSubstr("\"tag\":\"1.2.0\""));
+  std::string scraped;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        scraped = scrape(leader_metrics);
+        return scraped.find(
+                   "imgauto_image_detection_latency_seconds_count{source=\"webhook\"} 1") !=
+                   std::string::npos &&
+               scraped.find("imgauto_lead_time_seconds_count{source=\"webhook\"} 1") !=
+                   std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << scraped;
+  standby->Kill(SIGTERM);
+  leader->Kill(SIGTERM);
+  EXPECT_TRUE(standby->Wait(std::chrono::seconds(20)));
+  EXPECT_TRUE(leader->Wait(std::chrono::seconds(20)));
+}
+
 TEST_F(ClusterIntegrationTest, LeaderElectionHandsOverOnShutdown) {
   const std::vector<std::string> args = {
       "reflector", "--enable-leader-election", "--leader-election-lease-duration=4s",
