@@ -233,6 +233,29 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
   }
 
+  // With leader election a replica starts as a standby: its caches fill (so it is ready and
+  // can serve webhooks) but nothing is queued, so its workqueue_* series stay at zero like a
+  // controller-runtime manager's that has not started its controllers. Called before the
+  // informers start.
+  void BeStandby() { leading_.store(false); }
+  // Leadership acquired: queue every object this replica reconciles, as the initial list would
+  // have. Events racing with this are queued twice at most (the queue de-duplicates).
+  void StartLeading() {
+    leading_.store(true);
+    std::vector<std::pair<Kind, ObjectKey>> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (controllers_.reflector) {
+        for (const auto& [key, obj] : repo_cache_) all.emplace_back(Kind::kRepository, key);
+        for (const auto& [key, obj] : policy_cache_) all.emplace_back(Kind::kPolicy, key);
+      }
+      if (controllers_.automation) {
+        for (const auto& [key, obj] : automation_cache_) all.emplace_back(Kind::kAutomation, key);
+      }
+    }
+    for (const auto& [kind, key] : all) Enqueue(kind, key);
+  }
+
   bool Synced() const {
     const int expected = informer_count_.load();
     return expected > 0 && synced_count_.load() >= expected;
@@ -601,6 +624,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   }
 
   void Enqueue(Kind kind, const ObjectKey& key) {
+    if (!leading_.load()) return;  // a standby queues everything when it starts leading
     queue_.Add(std::string(1, KindCode(kind)) + "|" + key.ns + "/" + key.name);
   }
 
@@ -1034,6 +1058,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   automation::git::Library git_library_;
   metrics::PrometheusMetrics prometheus_;
   runtime::WorkQueue queue_;
+  std::atomic<bool> leading_{true};
   std::string identity_;
   runtime::NoopReconcileMetrics no_metrics_;
   std::atomic<runtime::ReconcileMetrics*> metrics_{&no_metrics_};
@@ -1111,6 +1136,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
     webhook_server = std::move(*server);
   }
   std::stop_source informer_stop;
+  if (options.leader_election.enabled) impl_->BeStandby();
   impl_->StartInformers(informer_stop.get_token());
   std::jthread webhook_reloader;
   if (webhook_server) {
@@ -1184,6 +1210,7 @@ Result<void> ClusterRunner::Run(const std::atomic<bool>& stop) {
       [&] {
         logger.Info("leadership acquired", {{"identity", identity}});
         impl->metrics().SetLeader(options.leader_election.id, true);
+        impl->StartLeading();
         start_workers();
       },
       [&] {

@@ -6,6 +6,8 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <optional>
+#include <sstream>
 #include <iostream>
 #include <functional>
 #include <memory>
@@ -487,9 +489,29 @@ spec:
       },
       std::chrono::seconds(20)))
       << standby->Stderr();
-  EXPECT_NE(scrape(standby_metrics)
-                .find("leader_election_master_status{name=\"imgauto-controllers-leader-election\"} 0"),
-            std::string::npos);
+  // The value of the first sample whose line starts with `series`.
+  auto sample = [](const std::string& text, const std::string& series) -> std::optional<double> {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(series, 0) == 0) return std::strtod(line.c_str() + line.rfind(' '), nullptr);
+    }
+    return std::nullopt;
+  };
+  const std::string lease =
+      "leader_election_master_status{name=\"imgauto-controllers-leader-election\"}";
+  {
+    const std::string text = scrape(standby_metrics);
+    EXPECT_EQ(sample(text, lease), 0.0) << text;
+    // A standby queues nothing (its caches are full, its queues empty) and reconciles nothing.
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("workqueue_depth{", 0) == 0 || line.rfind("workqueue_adds_total{", 0) == 0) {
+        EXPECT_EQ(std::strtod(line.c_str() + line.rfind(' '), nullptr), 0.0) << line;
+      }
+    }
+    EXPECT_EQ(sample(text, "controller_runtime_reconcile_time_seconds_count{").value_or(0), 0.0)
+        << text;
+  }
 
   ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
   const std::string path = "/hook/" + Sha256Hex(std::string("standby-hook-T0ken") + "ci" +
@@ -524,10 +546,30 @@ spec:
       },
       std::chrono::seconds(10)))
       << scraped;
-  standby->Kill(SIGTERM);
+
+  // The leader goes (releasing the lease); the standby takes over and reconciles every object
+  // without any change to them.
   leader->Kill(SIGTERM);
-  EXPECT_TRUE(standby->Wait(std::chrono::seconds(20)));
   EXPECT_TRUE(leader->Wait(std::chrono::seconds(20)));
+  std::string taken;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        taken = scrape(standby_metrics);
+        return sample(taken, lease) == 1.0 &&
+               sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+                             "\"imagerepository\"}")
+                       .value_or(0) >= 1 &&
+               sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+                             "\"imagepolicy\"}")
+                       .value_or(0) >= 1 &&
+               sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+                             "\"imageupdateautomation\"}")
+                       .value_or(0) >= 1;
+      },
+      std::chrono::seconds(30)))
+      << taken << standby->Stderr();
+  standby->Kill(SIGTERM);
+  EXPECT_TRUE(standby->Wait(std::chrono::seconds(20)));
 }
 
 TEST_F(ClusterIntegrationTest, LeaderElectionHandsOverOnShutdown) {
