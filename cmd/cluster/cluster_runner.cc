@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -159,6 +162,13 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                                  return RequestScans(keys);
                                }}) {}
 
+  ~Impl() {
+    if (!automation_cache_root_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(automation_cache_root_, ec);
+    }
+  }
+
   Result<void> Setup() {
     Result<std::string> image_version = client_.PreferredVersion(kImageGroup, {"v1", "v1beta2"});
     if (!image_version) {
@@ -197,7 +207,17 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     }
     if (controllers_.automation) {
       actl::AutomationReconcilerOptions automation_options;
-      automation_cache_root_ = std::filesystem::temp_directory_path() / "imgauto-git";
+      // Clone caches private to this process (removed when it ends): two controllers on one
+      // machine (shards, tests) must never work in each other's checkouts.
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "imgauto-git-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        return Error(ErrorKind::kTransient,
+                     "creating the git clone cache under " +
+                         std::filesystem::temp_directory_path().string() + ": " +
+                         std::strerror(errno));
+      }
+      automation_cache_root_ = pattern;
       automation_options.cache_root = automation_cache_root_;
       automation_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
       automation_options.force_push_branch = options_.feature_gates["GitForcePushBranch"];

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -130,7 +131,11 @@ current-context: fake
     metrics_addr_ = "127.0.0.1:" + std::to_string(port ? *port : 0);
     options.args.insert(options.args.end(), {"--kubeconfig", kubeconfig_.string(), "--health-addr",
                                              "127.0.0.1:0", "--metrics-addr", metrics_addr_});
-    options.env = {{"HOME", dir_.path().string()}, {"RUNTIME_NAMESPACE", "flux-system"}};
+    // Each test's controllers get their own TMPDIR (where the git clone caches go).
+    std::filesystem::create_directories(dir_.Path("tmp"));
+    options.env = {{"HOME", dir_.path().string()},
+                   {"RUNTIME_NAMESPACE", "flux-system"},
+                   {"TMPDIR", dir_.Path("tmp").string()}};
     options.unset_env = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
                          "no_proxy",    "ALL_PROXY",  "all_proxy",  "KUBECONFIG"};
     Result<std::unique_ptr<testing::Process>> process = testing::Process::Start(options);
@@ -248,6 +253,21 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
             "2026-11-23T17:00:00Z");
   EXPECT_EQ(*RevParse(bare_, "main~1"), head);
 
+  // The clone cache is private to the process: a fresh directory under TMPDIR (two controllers
+  // on one machine once shared /tmp/imgauto-git and committed in each other's checkouts).
+  auto clone_caches = [&] {
+    std::vector<std::filesystem::path> out;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.Path("tmp"))) {
+      if (entry.path().filename().string().rfind("imgauto-git-", 0) == 0) {
+        out.push_back(entry.path());
+      }
+    }
+    return out;
+  };
+  std::vector<std::filesystem::path> caches = clone_caches();
+  ASSERT_EQ(caches.size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(caches[0] / "flux-system" / "fleet"));
+
   // Flux's finalizer is on every object; deleting the ImageRepository cleans its tag store up
   // and lets the API server remove it.
   json finalizers = Get("ImageRepository", "app")->at("metadata").value("finalizers", json());
@@ -275,6 +295,7 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   if (std::getenv("IMGAUTO_TEST_VERBOSE") != nullptr) std::cerr << controllers->Stderr();
   ASSERT_TRUE(exited);
   EXPECT_EQ(*exited, 0) << controllers->Stderr();
+  EXPECT_TRUE(clone_caches().empty());  // removed on the way out
 }
 
 TEST_F(ClusterIntegrationTest, RegistryWebhookRequestsAScanThroughTheAnnotation) {
