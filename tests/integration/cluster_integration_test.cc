@@ -6,11 +6,12 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
-#include <iostream>
-#include <functional>
-#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
