@@ -150,6 +150,26 @@ current-context: fake
                      kind, "flux-system", name);
   }
 
+  // GET http://<address>/metrics: the body, or "" when it did not answer 200.
+  static std::string Scrape(const std::string& address) {
+    Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+    if (!client) return "";
+    Result<http::Response> r = (*client)->Send({.method = "GET",
+                                                .url = "http://" + address + "/metrics",
+                                                .headers = {},
+                                                .body = "",
+                                                .deadline = std::nullopt});
+    return r && r->status == 200 ? r->body : std::string();
+  }
+  // The value of the first sample in `exposition` whose line starts with `series`.
+  static std::optional<double> Sample(const std::string& exposition, const std::string& series) {
+    std::istringstream lines(exposition);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(series, 0) == 0) return std::strtod(line.c_str() + line.rfind(' '), nullptr);
+    }
+    return std::nullopt;
+  }
+
   TempDir dir_{"cluster-it"};
   std::unique_ptr<FakeKubeApiServer> api_;
   std::filesystem::path kubeconfig_;
@@ -211,29 +231,23 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(kGitPassword)));
 
   // /metrics carries Flux's series and the compatibility ones for every kind.
-  Result<http::HttpClientPtr> scraper = http::BeastHttpClient::Create({});
-  ASSERT_TRUE(scraper);
-  Result<http::Response> scraped = (*scraper)->Send({.method = "GET",
-                                                     .url = "http://" + metrics_addr_ + "/metrics",
-                                                     .headers = {},
-                                                     .body = "",
-                                                     .deadline = std::nullopt});
-  ASSERT_TRUE(scraped) << scraped.error().message();
-  EXPECT_THAT(scraped->body, HasSubstr("gotk_reconcile_duration_seconds_count{kind=\"ImagePolicy\","
+  const std::string metrics = Scrape(metrics_addr_);
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_THAT(metrics, HasSubstr("gotk_reconcile_duration_seconds_count{kind=\"ImagePolicy\","
                                        "name=\"app\",namespace=\"flux-system\"}"));
-  EXPECT_THAT(scraped->body, HasSubstr("controller_runtime_reconcile_total{controller="
+  EXPECT_THAT(metrics, HasSubstr("controller_runtime_reconcile_total{controller="
                                        "\"imageupdateautomation\",result=\"requeue_after\"}"));
-  EXPECT_THAT(scraped->body, HasSubstr("imgauto_image_policy_info{image=\"" + image_ +
+  EXPECT_THAT(metrics, HasSubstr("imgauto_image_policy_info{image=\"" + image_ +
                                        "\",name=\"app\",namespace=\"flux-system\",tag=\"1.1.0\"} 1"));
-  EXPECT_THAT(scraped->body, HasSubstr("gotk_reconcile_condition{kind=\"ImageRepository\",name=\"app\","
+  EXPECT_THAT(metrics, HasSubstr("gotk_reconcile_condition{kind=\"ImageRepository\",name=\"app\","
                                        "namespace=\"flux-system\",status=\"True\",type=\"Ready\"} 1"));
   // controller-runtime's queue and client series, per controller.
   for (const char* controller : {"imagerepository", "imagepolicy", "imageupdateautomation"}) {
-    EXPECT_THAT(scraped->body, HasSubstr(std::string("workqueue_adds_total{controller=\"") +
+    EXPECT_THAT(metrics, HasSubstr(std::string("workqueue_adds_total{controller=\"") +
                                          controller + "\",name=\"" + controller + "\"}"));
   }
-  EXPECT_THAT(scraped->body, HasSubstr("rest_client_requests_total{code=\"200\",host=\""));
-  EXPECT_THAT(scraped->body, HasSubstr("imgauto_registry_requests_total{code=\"200\",registry=\"" +
+  EXPECT_THAT(metrics, HasSubstr("rest_client_requests_total{code=\"200\",host=\""));
+  EXPECT_THAT(metrics, HasSubstr("imgauto_registry_requests_total{code=\"200\",registry=\"" +
                                        registry_->host() + "\"}"));
 
   // Watches survive dropped connections; `flux reconcile`'s annotation makes a new scan happen
@@ -427,13 +441,7 @@ spec:
   std::string scraped;
   ASSERT_TRUE(Eventually(
       [&] {
-        Result<http::Response> r = (*client)->Send({.method = "GET",
-                                                    .url = "http://" + automation_metrics +
-                                                           "/metrics",
-                                                    .headers = {},
-                                                    .body = "",
-                                                    .deadline = std::nullopt});
-        scraped = r ? r->body : "";
+        scraped = Scrape(automation_metrics);
         return scraped.find("imgauto_lead_time_seconds_count{source=\"webhook\"} 1") !=
                std::string::npos;
       },
@@ -495,35 +503,19 @@ spec:
   const std::string standby_metrics = metrics_addr_;
   Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
   ASSERT_TRUE(client);
-  auto scrape = [&](const std::string& address) {
-    Result<http::Response> r = (*client)->Send({.method = "GET",
-                                                .url = "http://" + address + "/metrics",
-                                                .headers = {},
-                                                .body = "",
-                                                .deadline = std::nullopt});
-    return r && r->status == 200 ? r->body : std::string();
-  };
   // The standby serves its receivers once it has loaded them, without the lease.
   ASSERT_TRUE(Eventually(
       [&] {
-        return scrape(standby_metrics)
+        return Scrape(standby_metrics)
                    .find("imgauto_webhook_silent{receiver=\"flux-system/ci\"}") != std::string::npos;
       },
       std::chrono::seconds(20)))
       << standby->Stderr();
-  // The value of the first sample whose line starts with `series`.
-  auto sample = [](const std::string& text, const std::string& series) -> std::optional<double> {
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind(series, 0) == 0) return std::strtod(line.c_str() + line.rfind(' '), nullptr);
-    }
-    return std::nullopt;
-  };
   const std::string lease =
       "leader_election_master_status{name=\"imgauto-controllers-leader-election\"}";
   {
-    const std::string text = scrape(standby_metrics);
-    EXPECT_EQ(sample(text, lease), 0.0) << text;
+    const std::string text = Scrape(standby_metrics);
+    EXPECT_EQ(Sample(text, lease), 0.0) << text;
     // A standby queues nothing (its caches are full, its queues empty) and reconciles nothing.
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
@@ -531,7 +523,7 @@ spec:
         EXPECT_EQ(std::strtod(line.c_str() + line.rfind(' '), nullptr), 0.0) << line;
       }
     }
-    EXPECT_EQ(sample(text, "controller_runtime_reconcile_time_seconds_count{").value_or(0), 0.0)
+    EXPECT_EQ(Sample(text, "controller_runtime_reconcile_time_seconds_count{").value_or(0), 0.0)
         << text;
   }
 
@@ -559,7 +551,7 @@ spec:
   std::string scraped;
   EXPECT_TRUE(Eventually(
       [&] {
-        scraped = scrape(leader_metrics);
+        scraped = Scrape(leader_metrics);
         return scraped.find(
                    "imgauto_image_detection_latency_seconds_count{source=\"webhook\"} 1") !=
                    std::string::npos &&
@@ -576,15 +568,15 @@ spec:
   std::string taken;
   EXPECT_TRUE(Eventually(
       [&] {
-        taken = scrape(standby_metrics);
-        return sample(taken, lease) == 1.0 &&
-               sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+        taken = Scrape(standby_metrics);
+        return Sample(taken, lease) == 1.0 &&
+               Sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
                              "\"imagerepository\"}")
                        .value_or(0) >= 1 &&
-               sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+               Sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
                              "\"imagepolicy\"}")
                        .value_or(0) >= 1 &&
-               sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+               Sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
                              "\"imageupdateautomation\"}")
                        .value_or(0) >= 1;
       },
