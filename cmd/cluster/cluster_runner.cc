@@ -948,9 +948,15 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       json patch = {{"metadata", {{"finalizers", updated},
                                   {"resourceVersion", Str(obj, {"metadata", "resourceVersion"})}}}};
       if (Result<json> ok = client_.MergePatch(ResourceFor(kind), key.ns, key.name, patch); !ok) {
-        // A conflict means a newer version is on its way through the watch; retry then.
-        failed = ok.error().kind() != ErrorKind::kConflict;
-        if (failed) {
+        // Retried with backoff either way. A conflict means the cache is behind (typically our
+        // own finalizer patch has not come back through the watch yet): the newer version is on
+        // its way, but its event does not trigger a reconcile by itself (no generation change),
+        // so waiting for it would leave the object unreconciled until its interval.
+        failed = true;
+        if (ok.error().kind() == ErrorKind::kConflict) {
+          logger_.Debug("adding the finalizer conflicted; retrying",
+                        {{"name", key.String()}, {"error", ok.error().message()}});
+        } else {
           logger_.Error("adding the finalizer failed",
                         {{"name", key.String()}, {"error", ok.error().message()}});
         }

@@ -313,6 +313,51 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   EXPECT_TRUE(clone_caches().empty());  // removed on the way out
 }
 
+// The cache can lag behind the controller's own writes: with watch events held back, the second
+// reconcile of an object still sees it without the finalizer the first one added, and its
+// finalizer patch conflicts. That reconcile must be retried: the newer version's watch event
+// (a metadata-only change) triggers nothing by itself, so an object once left this way was not
+// reconciled again until a spec change.
+TEST_F(ClusterIntegrationTest, FinalizerConflictFromAStaleCacheIsRetried) {
+  SetUpLoop();
+  if (IsSkipped()) return;
+  api_->Put({{"apiVersion", kImageV1}, {"kind", "ImageRepository"},
+             {"metadata", {{"name", "ticker"}, {"namespace", "flux-system"}}},
+             {"spec", {{"image", image_}, {"interval", "1s"}, {"secretRef", {{"name", "regcred"}}}}}});
+  api_->HoldWatchEvents(true);
+  std::unique_ptr<testing::Process> controllers =
+      StartController({"reflector", "--storage-path", dir_.Path("data").string(),
+                       "--min-retry-delay=100ms", "--max-retry-delay=500ms"});
+  ASSERT_TRUE(controllers);
+  const std::string count =
+      "gotk_reconcile_duration_seconds_count{kind=\"ImageRepository\",name=\"ticker\","
+      "namespace=\"flux-system\"}";
+  ASSERT_TRUE(Eventually([&] { return Sample(Scrape(metrics_addr_), count).value_or(0) >= 1; },
+                         std::chrono::seconds(20)))
+      << controllers->Stderr();
+  // The 1s requeue comes while the cache still lacks the finalizer.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Meanwhile the stale cache made the finalizer patch conflict.
+  bool conflicted = false;
+  for (const testing::KubeRequest& r : api_->Requests()) {
+    conflicted |= r.method == "PATCH" && r.status == 409 &&
+                  r.path == "/apis/image.toolkit.fluxcd.io/v1/namespaces/flux-system/"
+                            "imagerepositories/ticker";
+  }
+  EXPECT_TRUE(conflicted);
+  api_->HoldWatchEvents(false);
+  std::string text;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        text = Scrape(metrics_addr_);
+        return Sample(text, count).value_or(0) >= 3;
+      },
+      std::chrono::seconds(15)))
+      << text << controllers->Stderr();
+  controllers->Kill(SIGTERM);
+  EXPECT_TRUE(controllers->Wait(std::chrono::seconds(20)));
+}
+
 TEST_F(ClusterIntegrationTest, RegistryWebhookRequestsAScanThroughTheAnnotation) {
   SetUpLoop();
   if (IsSkipped()) return;
