@@ -150,6 +150,47 @@ current-context: fake
                      kind, "flux-system", name);
   }
 
+  // A generic Receiver "flux-system/ci" for the ImageRepository "app", its token in the Secret
+  // "webhook-token"; returns the --webhook-config file.
+  std::filesystem::path WriteGenericReceiver(const std::string& token) {
+    api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
+               {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
+               {"stringData", {{"token", token}}}});
+    return dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ci
+spec:
+  type: generic
+  secretRef:
+    name: webhook-token
+  resources:
+    - kind: ImageRepository
+      name: app
+)");
+  }
+  // POSTs `body` to that Receiver's path (Flux's: sha256 of token, name and namespace).
+  static Result<http::Response> PostToReceiver(const std::string& address,
+                                               const std::string& token, std::string body) {
+    Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
+    if (!client) return client.error();
+    const std::string path = "/hook/" + Sha256Hex(token + "ci" + "flux-system");
+    return (*client)->Send({.method = "POST",
+                            .url = "http://" + address + path,
+                            .headers = {{"Content-Type", "application/json"}},
+                            .body = std::move(body),
+                            .deadline = std::nullopt});
+  }
+  // Waits (up to a minute) until the fleet's main branch deploys `tag` of the app.
+  bool Deployed(const std::string& tag) {
+    return Eventually(
+        [&] {
+          Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
+          return text && text->find(":" + tag + " #") != std::string::npos;
+        },
+        std::chrono::seconds(60));
+  }
+
   // GET http://<address>/metrics: the body, or "" when it did not answer 200.
   static std::string Scrape(const std::string& address) {
     Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
@@ -257,13 +298,7 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   json annotated = *Get("ImageRepository", "app");
   annotated["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = "2026-11-23T17:00:00Z";
   api_->Put(annotated);
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.2.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << controllers->Stderr();
+  ASSERT_TRUE(Deployed("1.2.0")) << controllers->Stderr();
   EXPECT_EQ(At(Get("ImageRepository", "app"), json::json_pointer("/status/lastHandledReconcileAt")),
             "2026-11-23T17:00:00Z");
   EXPECT_EQ(*RevParse(bare_, "main~1"), head);
@@ -361,21 +396,8 @@ TEST_F(ClusterIntegrationTest, FinalizerConflictFromAStaleCacheIsRetried) {
 TEST_F(ClusterIntegrationTest, RegistryWebhookRequestsAScanThroughTheAnnotation) {
   SetUpLoop();
   if (IsSkipped()) return;
-  api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
-             {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
-             {"stringData", {{"token", "cluster-hook-T0ken"}}}});
-  const std::filesystem::path config = dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
-metadata:
-  name: ci
-spec:
-  type: generic
-  secretRef:
-    name: webhook-token
-  resources:
-    - kind: ImageRepository
-      name: app
-)");
+  const std::string token = "cluster-hook-T0ken";
+  const std::filesystem::path config = WriteGenericReceiver(token);
   Result<int> port = testing::FreeLoopbackPort();
   ASSERT_TRUE(port);
   const std::string webhook_addr = "127.0.0.1:" + std::to_string(*port);
@@ -383,38 +405,18 @@ spec:
       {"controllers", "--storage-path", dir_.Path("data").string(), "--webhook-config",
        config.string(), "--webhook-addr", webhook_addr});
   ASSERT_TRUE(controllers);
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.1.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << controllers->Stderr();
+  ASSERT_TRUE(Deployed("1.1.0")) << controllers->Stderr();
   // The interval is an hour: only the webhook can bring 1.2.0 in.
   ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
-  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
-  ASSERT_TRUE(client);
-  const std::string path = "/hook/" + Sha256Hex(std::string("cluster-hook-T0ken") + "ci" +
-                                                "flux-system");
-  Result<http::Response> posted = (*client)->Send({.method = "POST",
-                                                   .url = "http://" + webhook_addr + path,
-                                                   .headers = {},
-                                                   .body = "{}",
-                                                   .deadline = std::nullopt});
+  Result<http::Response> posted = PostToReceiver(webhook_addr, token, "{}");
   ASSERT_TRUE(posted) << posted.error().message();
   EXPECT_EQ(posted->status, 200) << posted->body;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.2.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << controllers->Stderr();
+  ASSERT_TRUE(Deployed("1.2.0")) << controllers->Stderr();
   // Like Flux's Receiver: the request is recorded on the object.
   EXPECT_FALSE(At(Get("ImageRepository", "app"),
                   json::json_pointer("/metadata/annotations/reconcile.fluxcd.io~1requestedAt"))
                    .empty());
-  EXPECT_THAT(controllers->Stderr(), Not(HasSubstr("cluster-hook-T0ken")));
+  EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(token)));
   controllers->Kill(SIGTERM);
   EXPECT_TRUE(controllers->Wait(std::chrono::seconds(20)));
 }
@@ -425,21 +427,8 @@ spec:
 TEST_F(ClusterIntegrationTest, LeadTimeIsMeasuredAcrossTheTwoControllers) {
   SetUpLoop();
   if (IsSkipped()) return;
-  api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
-             {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
-             {"stringData", {{"token", "split-hook-T0ken"}}}});
-  const std::filesystem::path config = dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
-metadata:
-  name: ci
-spec:
-  type: generic
-  secretRef:
-    name: webhook-token
-  resources:
-    - kind: ImageRepository
-      name: app
-)");
+  const std::string token = "split-hook-T0ken";
+  const std::filesystem::path config = WriteGenericReceiver(token);
   Result<int> port = testing::FreeLoopbackPort();
   ASSERT_TRUE(port);
   const std::string webhook_addr = "127.0.0.1:" + std::to_string(*port);
@@ -450,34 +439,14 @@ spec:
   std::unique_ptr<testing::Process> automation = StartController({"automation"});
   ASSERT_TRUE(automation);
   const std::string automation_metrics = metrics_addr_;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.1.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << reflector->Stderr() << automation->Stderr();
+  ASSERT_TRUE(Deployed("1.1.0")) << reflector->Stderr() << automation->Stderr();
   ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
-  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
-  ASSERT_TRUE(client);
-  const std::string path = "/hook/" + Sha256Hex(std::string("split-hook-T0ken") + "ci" +
-                                                "flux-system");
   // A generic receiver told which image and tag were pushed.
-  Result<http::Response> posted = (*client)->Send(
-      {.method = "POST",
-       .url = "http://" + webhook_addr + path,
-       .headers = {{"Content-Type", "application/json"}},
-       .body = "{\"image\":\"" + image_ + "\",\"tag\":\"1.2.0\"}",
-       .deadline = std::nullopt});
+  Result<http::Response> posted = PostToReceiver(
+      webhook_addr, token, "{\"image\":\"" + image_ + "\",\"tag\":\"1.2.0\"}");
   ASSERT_TRUE(posted) << posted.error().message();
   ASSERT_EQ(posted->status, 200) << posted->body;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.2.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << reflector->Stderr() << automation->Stderr();
+  ASSERT_TRUE(Deployed("1.2.0")) << reflector->Stderr() << automation->Stderr();
   // The policy carries the reflector's measurement...
   EXPECT_THAT(At(Get("ImagePolicy", "app"),
                  json::json_pointer("/metadata/annotations/imgauto.io~1detection")),
@@ -505,21 +474,8 @@ spec:
 TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader) {
   SetUpLoop();
   if (IsSkipped()) return;
-  api_->Put({{"apiVersion", "v1"}, {"kind", "Secret"},
-             {"metadata", {{"name", "webhook-token"}, {"namespace", "flux-system"}}},
-             {"stringData", {{"token", "standby-hook-T0ken"}}}});
-  const std::filesystem::path config = dir_.Write("receivers.yaml", R"(apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
-metadata:
-  name: ci
-spec:
-  type: generic
-  secretRef:
-    name: webhook-token
-  resources:
-    - kind: ImageRepository
-      name: app
-)");
+  const std::string token = "standby-hook-T0ken";
+  const std::filesystem::path config = WriteGenericReceiver(token);
   const std::vector<std::string> election = {
       "--enable-leader-election", "--leader-election-lease-duration=10s",
       "--leader-election-renew-deadline=8s", "--leader-election-retry-period=300ms"};
@@ -532,13 +488,7 @@ spec:
   std::unique_ptr<testing::Process> leader = StartController(args("data-leader", {}));
   ASSERT_TRUE(leader);
   const std::string leader_metrics = metrics_addr_;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.1.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << leader->Stderr();
+  ASSERT_TRUE(Deployed("1.1.0")) << leader->Stderr();
   Result<int> port = testing::FreeLoopbackPort();
   ASSERT_TRUE(port);
   const std::string webhook_addr = "127.0.0.1:" + std::to_string(*port);
@@ -546,8 +496,6 @@ spec:
       args("data-standby", {"--webhook-config", config.string(), "--webhook-addr", webhook_addr}));
   ASSERT_TRUE(standby);
   const std::string standby_metrics = metrics_addr_;
-  Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
-  ASSERT_TRUE(client);
   // The standby serves its receivers once it has loaded them, without the lease.
   ASSERT_TRUE(Eventually(
       [&] {
@@ -573,23 +521,11 @@ spec:
   }
 
   ASSERT_TRUE(registry_->PushImage("acme/app", "1.2.0"));
-  const std::string path = "/hook/" + Sha256Hex(std::string("standby-hook-T0ken") + "ci" +
-                                                "flux-system");
-  Result<http::Response> posted = (*client)->Send(
-      {.method = "POST",
-       .url = "http://" + webhook_addr + path,
-       .headers = {{"Content-Type", "application/json"}},
-       .body = "{\"image\":\"" + image_ + "\",\"tag\":\"1.2.0\"}",
-       .deadline = std::nullopt});
+  Result<http::Response> posted = PostToReceiver(
+      webhook_addr, token, "{\"image\":\"" + image_ + "\",\"tag\":\"1.2.0\"}");
   ASSERT_TRUE(posted) << posted.error().message();
   ASSERT_EQ(posted->status, 200) << posted->body;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        Result<std::string> text = RunGit(bare_, {"show", "main:deploy.yaml"});
-        return text && text->find(":1.2.0 #") != std::string::npos;
-      },
-      std::chrono::seconds(60)))
-      << leader->Stderr() << standby->Stderr();
+  ASSERT_TRUE(Deployed("1.2.0")) << leader->Stderr() << standby->Stderr();
   EXPECT_THAT(At(Get("ImageRepository", "app"),
                  json::json_pointer("/metadata/annotations/imgauto.io~1webhook-pushes")),
               HasSubstr("\"tag\":\"1.2.0\""));
