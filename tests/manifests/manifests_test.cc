@@ -1361,6 +1361,64 @@ TEST(KubeVelaOverlayCheckTest, ReplaceOfMissingPathFails) {
   EXPECT_TRUE(HasErrorContaining(errors, "patch op 'add'"));
 }
 
+// Both ways of scraping (monitoring/ with its PodMonitor, monitoring-servicemonitor/ with a
+// ServiceMonitor) reach exactly the two controllers' http-prom ports and keep the objects'
+// namespace label (honorLabels).
+TEST(MonitoringTargetsTest, PodMonitorAndServiceMonitorReachBothControllers) {
+  const std::set<std::string> controllers = {"image-reflector-controller",
+                                             "image-automation-controller"};
+  for (const std::string& name : controllers) {
+    const YAML::Node deployment = FindObject(Manifests(), "Deployment", name);
+    EXPECT_EQ(Str(At(deployment, "spec.template.metadata.labels.app")), name);
+    bool has_port = false;
+    for (const YAML::Node& container : At(deployment, "spec.template.spec.containers")) {
+      for (const YAML::Node& port : Child(container, "ports")) {
+        has_port |= Str(Child(port, "name")) == "http-prom";
+      }
+    }
+    EXPECT_TRUE(has_port) << name;
+  }
+
+  const YAML::Node pod_monitor = FindObject(Manifests(), "PodMonitor", "imgauto");
+  const YAML::Node expression = At(pod_monitor, "spec.selector.matchExpressions")[0];
+  EXPECT_EQ(Str(Child(expression, "key")), "app");
+  EXPECT_EQ(Str(Child(expression, "operator")), "In");
+  const std::vector<std::string> values = Strings(Child(expression, "values"));
+  EXPECT_EQ(std::set<std::string>(values.begin(), values.end()), controllers);
+  const YAML::Node pod_endpoint = At(pod_monitor, "spec.podMetricsEndpoints")[0];
+  EXPECT_EQ(Str(Child(pod_endpoint, "port")), "http-prom");
+  EXPECT_EQ(Str(Child(pod_endpoint, "honorLabels")), "true");
+
+  const YAML::Node service_monitor = FindObject(Manifests(), "ServiceMonitor", "imgauto");
+  const YAML::Node match = At(service_monitor, "spec.selector.matchLabels");
+  ASSERT_TRUE(match.IsMap());
+  std::set<std::string> reached;
+  for (const YAML::Node& service : ObjectsOfKind(Manifests(), "Service")) {
+    bool selected = true;
+    for (const auto& label : match) {
+      selected &= Str(Child(At(service, "metadata.labels"), label.first.as<std::string>())) ==
+                  label.second.as<std::string>();
+    }
+    if (!selected) continue;
+    reached.insert(Str(At(service, "spec.selector.app")));
+    const YAML::Node port = At(service, "spec.ports")[0];
+    EXPECT_EQ(Str(Child(port, "name")), "http-prom");
+    EXPECT_EQ(Str(Child(port, "targetPort")), "http-prom");
+  }
+  EXPECT_EQ(reached, controllers);
+  const YAML::Node service_endpoint = At(service_monitor, "spec.endpoints")[0];
+  EXPECT_EQ(Str(Child(service_endpoint, "port")), "http-prom");
+  EXPECT_EQ(Str(Child(service_endpoint, "honorLabels")), "true");
+
+  // The ServiceMonitor variant drops the PodMonitor (each pod scraped once).
+  const YAML::Node overlay = YAML::Load(
+      ReadFile(kManifestsDir / "monitoring-servicemonitor" / "kustomization.yaml"));
+  EXPECT_TRUE(Contains(Strings(overlay["resources"]), "../monitoring"));
+  const std::string patch = Str(overlay["patches"][0]["patch"]);
+  EXPECT_NE(patch.find("$patch: delete"), std::string::npos) << patch;
+  EXPECT_NE(patch.find("kind: PodMonitor"), std::string::npos) << patch;
+}
+
 TEST(ComposeExampleTest, MarkerAndReferencesResolve) {
   const std::string compose = ReadFile(kComposeDir / "docker-compose.yml");
   const std::regex kMarker(R"re(image: \S+ # \{"\$imagepolicy": "([^":]+):([^":]+)"\})re");
