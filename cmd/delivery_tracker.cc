@@ -158,7 +158,7 @@ std::optional<WebhookHandoff> DecodeWebhookHandoff(std::string_view text) {
     auto tag = entry.find("tag");
     auto pushed = entry.find("pushedAt");
     if (tag == entry.end() || !tag->is_string() || tag->get<std::string>().empty() ||
-        pushed == entry.end() || !pushed->is_string()) {
+        tag->get<std::string>().size() > 128 || pushed == entry.end() || !pushed->is_string()) {
       continue;
     }
     std::optional<DeliveryTracker::TimePoint> at =

@@ -54,6 +54,11 @@ class DeliveryTracker {
   // A registry webhook reported repo:tag pushed at `pushed` (the receive time when the event
   // carries none). Keys are "namespace/name".
   void WebhookPushed(const std::string& repo, const std::string& tag, TimePoint pushed);
+  // A push time another replica's webhook reported (kWebhookPushesAnnotation): known for the
+  // lead time, but not handed on again.
+  void HandedOverPush(const std::string& repo, const std::string& tag, TimePoint pushed) {
+    lead_times_.ImagePushed(repo, tag, pushed);
+  }
   // A webhook requested a scan of `repo`: the next scan of it counts as webhook-triggered.
   void ScanRequested(const std::string& repo);
   // The tags a webhook reported for `repo` in the last kRecentPushWindow, oldest first, at most
@@ -123,8 +128,8 @@ struct WebhookHandoff {
   std::vector<DeliveryTracker::TagPush> pushes;
 };
 std::string EncodeWebhookHandoff(const WebhookHandoff& handoff);
-// nullopt for anything malformed (user-editable); entries without a tag or a valid time are
-// dropped, and at most DeliveryTracker::kMaxRecentPushes are kept.
+// nullopt for anything malformed (user-editable); entries without a valid tag (1 to 128
+// characters) or time are dropped, and at most DeliveryTracker::kMaxRecentPushes are kept.
 std::optional<WebhookHandoff> DecodeWebhookHandoff(std::string_view text);
 
 // A CreatedLookup reading the image config `created` of repo:tag through a registry client made

@@ -553,6 +553,15 @@ struct PrometheusMetrics::State {
     if (!existed && owner != nullptr) (owner->*list).push_back({family, &metric});
     return metric;
   }
+  // Removes the series `labels` of `family` (and from the object's list) when it exists.
+  template <typename T>
+  void DropSeries(Family<T>* family, const prometheus::Labels& labels, ObjectSeries* owner,
+                  std::vector<std::pair<Family<T>*, T*>> ObjectSeries::*list) {
+    if (!family->Has(labels)) return;
+    T* metric = &family->Add(labels);
+    if (owner != nullptr) std::erase(owner->*list, std::pair<Family<T>*, T*>{family, metric});
+    family->Remove(metric);
+  }
   Histogram& HistogramSeries(Family<Histogram>* family, const prometheus::Labels& labels,
                              const std::vector<double>& buckets, ObjectSeries* owner) {
     const bool existed = family->Has(labels);
@@ -828,6 +837,9 @@ void PrometheusMetrics::RecordReconcile(const runtime::ReconcileRecord& record) 
   if (record.interval.count() > 0) {
     s.Series(s.interval, object, &owner, &State::ObjectSeries::gauges)
         .Set(Seconds(record.interval));
+  } else {
+    // No interval (any more): a stale one would feed "not scanned for 3 intervals".
+    s.DropSeries(s.interval, object, &owner, &State::ObjectSeries::gauges);
   }
   if (record.last_scan) {
     s.Series(s.last_scan, {{"name", record.name}, {"namespace", record.ns}}, &owner,

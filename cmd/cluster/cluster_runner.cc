@@ -1,5 +1,7 @@
 #include "cmd/cluster/cluster_runner.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -167,6 +169,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
       std::error_code ec;
       std::filesystem::remove_all(automation_cache_root_, ec);
     }
+    if (cache_lock_fd_ >= 0) ::close(cache_lock_fd_);
   }
 
   Result<void> Setup() {
@@ -218,6 +221,15 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
                          std::strerror(errno));
       }
       automation_cache_root_ = pattern;
+      // Held for the life of the process: a cache whose lock nobody holds is abandoned.
+      cache_lock_fd_ = ::open((automation_cache_root_ / kCacheLock).c_str(),
+                              O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (cache_lock_fd_ < 0 || ::flock(cache_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        return Error(ErrorKind::kTransient, "locking the git clone cache " +
+                                                automation_cache_root_.string() + ": " +
+                                                std::strerror(errno));
+      }
+      RemoveAbandonedCloneCaches();
       automation_options.cache_root = automation_cache_root_;
       automation_options.no_cross_namespace_refs = options_.no_cross_namespace_refs;
       automation_options.force_push_branch = options_.feature_gates["GitForcePushBranch"];
@@ -250,6 +262,34 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     if (controllers_.automation) {
       start(Kind::kAutomation, automations_);
       start(Kind::kGitRepository, git_repositories_);
+    }
+  }
+
+  // Clone caches of processes that are gone: a crash or SIGKILL skips ~Impl, and /tmp (an
+  // emptyDir in the Deployments) outlives container restarts. A cache changed in the last minute
+  // may belong to a process starting right now (between mkdtemp and its lock) and is left alone.
+  void RemoveAbandonedCloneCaches() {
+    std::error_code ec;
+    const std::filesystem::path parent = automation_cache_root_.parent_path();
+    for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+      const std::filesystem::path dir = entry.path();
+      if (dir == automation_cache_root_ || dir.filename().string().rfind("imgauto-git-", 0) != 0 ||
+          !entry.is_directory(ec)) {
+        continue;
+      }
+      const auto changed = std::filesystem::last_write_time(dir, ec);
+      if (ec || std::filesystem::file_time_type::clock::now() - changed < std::chrono::minutes(1)) {
+        continue;
+      }
+      // No lock file a minute after mkdtemp: its process died before taking the lock.
+      const int fd = ::open((dir / kCacheLock).c_str(), O_RDWR | O_CLOEXEC);
+      const bool abandoned = fd < 0 ? errno == ENOENT : ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+      if (abandoned) {
+        std::error_code removed;
+        std::filesystem::remove_all(dir, removed);
+        logger_.Info("removed an abandoned git clone cache", {{"path", dir.string()}});
+      }
+      if (fd >= 0) ::close(fd);
     }
   }
 
@@ -436,7 +476,7 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
           push.pushed > now + std::chrono::minutes(5)) {
         continue;
       }
-      delivery_.WebhookPushed(repo_key, push.tag, push.pushed);
+      delivery_.HandedOverPush(repo_key, push.tag, push.pushed);
     }
     delivery_.ScanRequested(repo_key);
   }
@@ -498,21 +538,29 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
     const auto now = std::chrono::steady_clock::now();
     for (const ObjectKey& key : keys) {
       if (!Cached(Kind::kRepository, key)) continue;
-      delivery_.ScanRequested(key.ns + "/" + key.name);
+      // The pushes go along for the replica that scans, which need not be this one; that replica
+      // also counts the scan as webhook-triggered (AdoptWebhookRequest), so a standby records
+      // no request it would never serve.
+      const std::vector<DeliveryTracker::TagPush> pushes =
+          delivery_.RecentWebhookPushes(key.ns + "/" + key.name);
+      std::string signature;
+      for (const DeliveryTracker::TagPush& push : pushes) {
+        signature += push.tag + "@" + std::to_string(push.pushed.time_since_epoch().count()) + " ";
+      }
       {
-        // Coalesce: a request patched less than a second ago has not been served yet.
+        // Coalesce repeats (redeliveries, floods): a request for the same pushes patched less
+        // than a second ago has not been served yet. New pushes always go through.
         std::lock_guard<std::mutex> lock(patch_mu_);
-        auto [it, inserted] = last_scan_patch_.try_emplace(key, now);
-        if (!inserted && now - it->second < std::chrono::seconds(1)) {
+        auto [it, inserted] = last_scan_patch_.try_emplace(key);
+        if (!inserted && now - it->second.at < std::chrono::seconds(1) &&
+            it->second.pushes == signature) {
           done.push_back(key);
           continue;
         }
-        it->second = now;
+        it->second = {now, signature};
       }
-      // The pushes go along for the replica that scans, which need not be this one.
       const std::string requested_at = FormatRfc3339Nano(clock_.Now());
-      const std::string handoff = EncodeWebhookHandoff(
-          {requested_at, delivery_.RecentWebhookPushes(key.ns + "/" + key.name)});
+      const std::string handoff = EncodeWebhookHandoff({requested_at, pushes});
       json patch = {{"metadata",
                      {{"annotations",
                        {{std::string(kRequestAnnotation), requested_at},
@@ -1091,8 +1139,14 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   DeliveryTracker delivery_;
   WebhookEndpoint webhooks_;
   std::mutex patch_mu_;
-  std::map<ObjectKey, std::chrono::steady_clock::time_point> last_scan_patch_;
+  struct ScanPatch {
+    std::chrono::steady_clock::time_point at{};
+    std::string pushes;  // the handed-over pushes, to tell a repeat from news
+  };
+  std::map<ObjectKey, ScanPatch> last_scan_patch_;
   std::filesystem::path automation_cache_root_;
+  static constexpr const char* kCacheLock = ".lock";
+  int cache_lock_fd_ = -1;
   std::string image_version_;
   kube::Resource repositories_, policies_, automations_, git_repositories_;
   std::unique_ptr<reflector::store::FileTagStore> tags_;

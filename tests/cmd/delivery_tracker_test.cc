@@ -380,6 +380,21 @@ TEST_F(DeliveryTrackerTest, RecentWebhookPushesAreWindowedDedupedAndBounded) {
   EXPECT_EQ(recent.front().tag, "t10");
 }
 
+TEST_F(DeliveryTrackerTest, HandedOverPushIsKnownButNotHandedOnAgain) {
+  const TimePoint pushed = clock_.Now() - seconds(3);
+  tracker_.HandedOverPush("apps/web", "1.2.3", pushed);
+  EXPECT_TRUE(tracker_.RecentWebhookPushes("apps/web").empty());
+  // The push time serves the lead time: a webhook-triggered scan, then the selection.
+  tracker_.ScanRequested("apps/web");
+  tracker_.ScanFinished("apps/web");
+  CountingLookup lookup;
+  tracker_.PolicySelected("apps/web", "apps/web", "1.2.3", lookup.Function());
+  EXPECT_EQ(lookup.calls, 0);
+  ASSERT_EQ(metrics_.Detections().size(), 1u);
+  EXPECT_EQ(metrics_.Detections()[0].source, "webhook");
+  EXPECT_EQ(metrics_.Detections()[0].latency, std::chrono::seconds(3));
+}
+
 TEST(WebhookHandoffTest, RoundTripsAndDropsWhatIsMalformed) {
   WebhookHandoff handoff;
   handoff.requested_at = "2024-05-01T10:00:00.123456789Z";
@@ -404,6 +419,11 @@ TEST(WebhookHandoffTest, RoundTripsAndDropsWhatIsMalformed) {
                           R"({"requestedAt":7,"pushes":[]})"}) {
     EXPECT_FALSE(DecodeWebhookHandoff(bad).has_value()) << bad;
   }
+  const std::string long_tag(129, 'x');
+  back = DecodeWebhookHandoff(R"({"requestedAt":"r","pushes":[{"tag":")" + long_tag +
+                              R"(","pushedAt":"2024-05-01T10:00:00Z"}]})");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->pushes.empty());
   back = DecodeWebhookHandoff(R"({"requestedAt":"r","pushes":[1,{"tag":""},
       {"tag":"a","pushedAt":"yesterday"},{"tag":"b"},
       {"tag":"ok","pushedAt":"2024-05-01T10:00:00Z"}]})");

@@ -4,9 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -230,6 +235,26 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   api_->Put({{"apiVersion", kImageV1}, {"kind", "ImageRepository"},
              {"metadata", {{"name", "app-copy"}, {"namespace", "flux-system"}}},
              {"spec", {{"image", image_}, {"interval", "1h"}, {"secretRef", {{"name", "regcred"}}}}}});
+  // Clone caches left in TMPDIR by earlier processes: one abandoned (its lock free), one whose
+  // lock a live process (this test) holds, one without a lock but too new to judge. Only the
+  // abandoned one goes.
+  const std::filesystem::path tmp = dir_.Path("tmp");
+  auto plant = [&](const std::string& name, bool with_lock, bool old) {
+    const std::filesystem::path root = tmp / name;
+    std::filesystem::create_directories(root / "flux-system" / "fleet");
+    if (with_lock) std::ofstream(root / ".lock").put('\n');
+    if (old) {
+      std::filesystem::last_write_time(
+          root, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5));
+    }
+    return root;
+  };
+  const std::filesystem::path abandoned = plant("imgauto-git-abandoned", true, true);
+  const std::filesystem::path held = plant("imgauto-git-held", true, true);
+  const std::filesystem::path fresh = plant("imgauto-git-fresh", false, false);
+  const int held_lock = ::open((held / ".lock").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(held_lock, 0);
+  ASSERT_EQ(::flock(held_lock, LOCK_EX | LOCK_NB), 0);
   std::unique_ptr<testing::Process> controllers =
       StartController({"controllers", "--storage-path", dir_.Path("data").string(),
                        "--concurrent", "2"});
@@ -307,8 +332,9 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   // on one machine once shared /tmp/imgauto-git and committed in each other's checkouts).
   auto clone_caches = [&] {
     std::vector<std::filesystem::path> out;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_.Path("tmp"))) {
-      if (entry.path().filename().string().rfind("imgauto-git-", 0) == 0) {
+    for (const auto& entry : std::filesystem::directory_iterator(tmp)) {
+      if (entry.path().filename().string().rfind("imgauto-git-", 0) == 0 &&
+          entry.path() != held && entry.path() != fresh) {
         out.push_back(entry.path());
       }
     }
@@ -316,7 +342,11 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   };
   std::vector<std::filesystem::path> caches = clone_caches();
   ASSERT_EQ(caches.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(abandoned));
   EXPECT_TRUE(std::filesystem::exists(caches[0] / "flux-system" / "fleet"));
+  EXPECT_TRUE(std::filesystem::exists(held / "flux-system" / "fleet"));
+  EXPECT_TRUE(std::filesystem::exists(fresh / "flux-system" / "fleet"));
+  ::close(held_lock);
 
   // Flux's finalizer is on every object; deleting the ImageRepository cleans its tag store up
   // and lets the API server remove it.
@@ -507,7 +537,14 @@ TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader)
   const std::string lease =
       "leader_election_master_status{name=\"imgauto-controllers-leader-election\"}";
   {
-    const std::string text = Scrape(standby_metrics);
+    // The lease gauge appears once the standby campaigns (after its caches synced).
+    std::string text;
+    EXPECT_TRUE(Eventually(
+        [&] {
+          text = Scrape(standby_metrics);
+          return Sample(text, lease).has_value();
+        },
+        std::chrono::seconds(10)));
     EXPECT_EQ(Sample(text, lease), 0.0) << text;
     // A standby queues nothing (its caches are full, its queues empty) and reconciles nothing.
     std::istringstream lines(text);

@@ -153,6 +153,13 @@ TEST(PrometheusMetricsTest, IntervalAndLastScanPerRepository) {
               Not(HasSubstr("imgauto_image_repository_last_scan_timestamp_seconds{name=\"new\"")));
   EXPECT_THAT(text, Not(HasSubstr("imgauto_reconcile_interval_seconds{kind=\"ImagePolicy\"")));
 
+  // An interval that goes away takes its series along.
+  unscanned.interval = std::chrono::nanoseconds(0);
+  m.RecordReconcile(unscanned);
+  text = m.Serialize();
+  EXPECT_THAT(text, Not(HasSubstr("name=\"new\",namespace=\"apps\"} 300")));
+  m.Forget("ImageRepository", "apps", "new");  // and forgetting it later is still safe
+
   m.Forget("ImageRepository", "apps", "web");
   text = m.Serialize();
   EXPECT_THAT(text, Not(HasSubstr("name=\"web\",namespace=\"apps\"} 300")));
