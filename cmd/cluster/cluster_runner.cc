@@ -268,7 +268,15 @@ class ClusterRunner::Impl final : public rctl::ImageRepositoryGetter,
   // Clone caches of processes that are gone: a crash or SIGKILL skips ~Impl, and /tmp (an
   // emptyDir in the Deployments) outlives container restarts. A cache changed in the last minute
   // may belong to a process starting right now (between mkdtemp and its lock) and is left alone.
-  void RemoveAbandonedCloneCaches() {
+  // Best effort: any error leaves the rest for the next start.
+  void RemoveAbandonedCloneCaches() noexcept {
+    try {
+      RemoveAbandonedCloneCachesOrThrow();
+    } catch (const std::exception& e) {
+      logger_.Info("looking for abandoned git clone caches failed", {{"error", e.what()}});
+    }
+  }
+  void RemoveAbandonedCloneCachesOrThrow() {
     std::error_code ec;
     const std::filesystem::path parent = automation_cache_root_.parent_path();
     for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
