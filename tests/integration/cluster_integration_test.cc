@@ -27,6 +27,7 @@
 #include "core/sha256.h"
 #include "tests/servers/fake_kube_api_server.h"
 #include "tests/support/eventually.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/git_servers.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -39,6 +40,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using nlohmann::json;
 using testing::FakeKubeApiServer;
+using testing::MetricSample;
+using testing::ScrapeMetrics;
 using testing::GitHttpServer;
 using testing::Eventually;
 using testing::RevParse;
@@ -196,26 +199,6 @@ spec:
         std::chrono::seconds(60));
   }
 
-  // GET http://<address>/metrics: the body, or "" when it did not answer 200.
-  static std::string Scrape(const std::string& address) {
-    Result<http::HttpClientPtr> client = http::BeastHttpClient::Create({});
-    if (!client) return "";
-    Result<http::Response> r = (*client)->Send({.method = "GET",
-                                                .url = "http://" + address + "/metrics",
-                                                .headers = {},
-                                                .body = "",
-                                                .deadline = std::nullopt});
-    return r && r->status == 200 ? r->body : std::string();
-  }
-  // The value of the first sample in `exposition` whose line starts with `series`.
-  static std::optional<double> Sample(const std::string& exposition, const std::string& series) {
-    std::istringstream lines(exposition);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind(series, 0) == 0) return std::strtod(line.c_str() + line.rfind(' '), nullptr);
-    }
-    return std::nullopt;
-  }
-
   TempDir dir_{"cluster-it"};
   std::unique_ptr<FakeKubeApiServer> api_;
   std::filesystem::path kubeconfig_;
@@ -297,7 +280,7 @@ TEST_F(ClusterIntegrationTest, ControllersScanSelectCommitAndWriteStatus) {
   EXPECT_THAT(controllers->Stderr(), Not(HasSubstr(kGitPassword)));
 
   // /metrics carries Flux's series and the compatibility ones for every kind.
-  const std::string metrics = Scrape(metrics_addr_);
+  const std::string metrics = ScrapeMetrics(metrics_addr_);
   ASSERT_FALSE(metrics.empty());
   EXPECT_THAT(metrics, HasSubstr("gotk_reconcile_duration_seconds_count{kind=\"ImagePolicy\","
                                        "name=\"app\",namespace=\"flux-system\"}"));
@@ -397,8 +380,9 @@ TEST_F(ClusterIntegrationTest, FinalizerConflictFromAStaleCacheIsRetried) {
   const std::string count =
       "gotk_reconcile_duration_seconds_count{kind=\"ImageRepository\",name=\"ticker\","
       "namespace=\"flux-system\"}";
-  ASSERT_TRUE(Eventually([&] { return Sample(Scrape(metrics_addr_), count).value_or(0) >= 1; },
-                         std::chrono::seconds(20)))
+  ASSERT_TRUE(Eventually(
+      [&] { return MetricSample(ScrapeMetrics(metrics_addr_), count).value_or(0) >= 1; },
+      std::chrono::seconds(20)))
       << controllers->Stderr();
   // The 1s requeue comes while the cache still lacks the finalizer.
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -414,8 +398,8 @@ TEST_F(ClusterIntegrationTest, FinalizerConflictFromAStaleCacheIsRetried) {
   std::string text;
   EXPECT_TRUE(Eventually(
       [&] {
-        text = Scrape(metrics_addr_);
-        return Sample(text, count).value_or(0) >= 3;
+        text = ScrapeMetrics(metrics_addr_);
+        return MetricSample(text, count).value_or(0) >= 3;
       },
       std::chrono::seconds(15)))
       << text << controllers->Stderr();
@@ -485,7 +469,7 @@ TEST_F(ClusterIntegrationTest, LeadTimeIsMeasuredAcrossTheTwoControllers) {
   std::string scraped;
   ASSERT_TRUE(Eventually(
       [&] {
-        scraped = Scrape(automation_metrics);
+        scraped = ScrapeMetrics(automation_metrics);
         return scraped.find("imgauto_lead_time_seconds_count{source=\"webhook\"} 1") !=
                std::string::npos;
       },
@@ -529,7 +513,7 @@ TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader)
   // The standby serves its receivers once it has loaded them, without the lease.
   ASSERT_TRUE(Eventually(
       [&] {
-        return Scrape(standby_metrics)
+        return ScrapeMetrics(standby_metrics)
                    .find("imgauto_webhook_silent{receiver=\"flux-system/ci\"}") != std::string::npos;
       },
       std::chrono::seconds(20)))
@@ -541,11 +525,11 @@ TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader)
     std::string text;
     EXPECT_TRUE(Eventually(
         [&] {
-          text = Scrape(standby_metrics);
-          return Sample(text, lease).has_value();
+          text = ScrapeMetrics(standby_metrics);
+          return MetricSample(text, lease).has_value();
         },
         std::chrono::seconds(10)));
-    EXPECT_EQ(Sample(text, lease), 0.0) << text;
+    EXPECT_EQ(MetricSample(text, lease), 0.0) << text;
     // A standby queues nothing (its caches are full, its queues empty) and reconciles nothing.
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
@@ -553,7 +537,8 @@ TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader)
         EXPECT_EQ(std::strtod(line.c_str() + line.rfind(' '), nullptr), 0.0) << line;
       }
     }
-    EXPECT_EQ(Sample(text, "controller_runtime_reconcile_time_seconds_count{").value_or(0), 0.0)
+    EXPECT_EQ(MetricSample(text, "controller_runtime_reconcile_time_seconds_count{").value_or(0),
+              0.0)
         << text;
   }
 
@@ -569,7 +554,7 @@ TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader)
   std::string scraped;
   EXPECT_TRUE(Eventually(
       [&] {
-        scraped = Scrape(leader_metrics);
+        scraped = ScrapeMetrics(leader_metrics);
         return scraped.find(
                    "imgauto_image_detection_latency_seconds_count{source=\"webhook\"} 1") !=
                    std::string::npos &&
@@ -586,15 +571,15 @@ TEST_F(ClusterIntegrationTest, WebhookReceivedByTheStandbyIsMeasuredOnTheLeader)
   std::string taken;
   EXPECT_TRUE(Eventually(
       [&] {
-        taken = Scrape(standby_metrics);
-        return Sample(taken, lease) == 1.0 &&
-               Sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+        taken = ScrapeMetrics(standby_metrics);
+        return MetricSample(taken, lease) == 1.0 &&
+               MetricSample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
                              "\"imagerepository\"}")
                        .value_or(0) >= 1 &&
-               Sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+               MetricSample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
                              "\"imagepolicy\"}")
                        .value_or(0) >= 1 &&
-               Sample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
+               MetricSample(taken, "controller_runtime_reconcile_time_seconds_count{controller="
                              "\"imageupdateautomation\"}")
                        .value_or(0) >= 1;
       },

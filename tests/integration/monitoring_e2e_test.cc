@@ -48,6 +48,7 @@
 #include "tests/servers/fake_kube_api_server.h"
 #include "tests/servers/test_http_server.h"
 #include "tests/support/eventually.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/git_servers.h"
 #include "tests/support/process.h"
 #include "tests/support/prometheus_server.h"
@@ -279,31 +280,6 @@ std::string Rfc3339(std::chrono::system_clock::time_point t) {
 Result<http::HttpClientPtr> PlainClient() {
   return http::BeastHttpClient::Create(
       {.timeout = std::chrono::seconds(10), .proxy_from_environment = false});
-}
-
-// GET http://<address>/metrics; "" when it fails.
-std::string Scrape(const std::string& address) {
-  Result<http::HttpClientPtr> client = PlainClient();
-  if (!client) return "";
-  Result<http::Response> r = (*client)->Send({.method = "GET",
-                                              .url = "http://" + address + "/metrics",
-                                              .headers = {},
-                                              .body = "",
-                                              .deadline = std::nullopt});
-  return r && r->status == 200 ? r->body : "";
-}
-
-// The value of the first sample in a Prometheus text exposition whose line starts with `series`
-// (a full `name{labels}` or a prefix such as `name{`).
-std::optional<double> Sample(const std::string& exposition, const std::string& series) {
-  std::istringstream lines(exposition);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series, 0) != 0) continue;
-    const std::size_t space = line.rfind(' ');
-    if (space == std::string::npos || space < series.size() - 1) continue;
-    return std::strtod(line.c_str() + space + 1, nullptr);
-  }
-  return std::nullopt;
 }
 
 // Pushes an OCI image whose config records `created` to repo:tag through the distribution API
@@ -612,10 +588,10 @@ current-context: fake
     std::vector<std::string> missing;
     const bool reached = Eventually(
         [&] {
-          exposition = Scrape(address);
+          exposition = testing::ScrapeMetrics(address);
           missing.clear();
           for (const auto& [series, minimum] : minimums) {
-            std::optional<double> value = Sample(exposition, series);
+            std::optional<double> value = testing::MetricSample(exposition, series);
             if (!value || *value < minimum) missing.push_back(series);
           }
           return missing.empty();
@@ -629,7 +605,7 @@ current-context: fake
   }
 
   double Value(const std::string& address, const std::string& series) {
-    return Sample(Scrape(address), series).value_or(0);
+    return testing::MetricSample(testing::ScrapeMetrics(address), series).value_or(0);
   }
 
   TempDir dir_{"monitoring-e2e"};
